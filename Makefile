@@ -1,0 +1,63 @@
+# tcp_authopt workbench: assemble the series on the Debian 6.1 base, build
+# kernels, boot them and test. See README.md. Nothing here builds in the
+# repository itself: everything goes to build/ (git-ignored).
+WB := workbench
+
+.PHONY: help deps tree save uml x86 peer kernels check demo export export-check \
+	smoke-x86 peer-tcp-ao clean
+
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## deps         install the Debian packages everything needs (root)
+deps:
+	$(WB)/deps.sh
+
+## tree         assemble build/linux: base + patches/series + our files
+tree:
+	$(WB)/tree.sh
+
+## save         turn commits made in build/linux back into patches/ + files
+save:
+	$(WB)/save.sh
+
+## uml          our UML test kernel (debug options on) -> build/uml/linux
+uml: tree
+	$(WB)/kernel.sh uml
+
+## x86          our x86_64 kernel for qemu -> build/x86/arch/x86/boot/bzImage
+x86: tree
+	$(WB)/kernel.sh x86
+
+## peer         upstream 6.12 with CONFIG_TCP_AO, as UML -> build/peer/linux
+peer:
+	$(WB)/kernel.sh peer
+
+kernels: uml peer
+
+## check        every test layer; ends with "N passed, N failed" (STAGES=... for a subset)
+check: deps
+	$(WB)/check.sh $(STAGES)
+
+## demo         boot our kernel and show what the series does today
+demo: deps uml
+	$(WB)/demo.sh
+
+## peer-tcp-ao  the upstream tcp_ao selftests on the peer kernel
+peer-tcp-ao: deps peer
+	$(WB)/peer-tcp-ao.sh
+
+## smoke-x86    boot the x86_64 kernel under qemu (TCG) and run a command
+smoke-x86: deps x86
+	$(WB)/vm.sh -k x86 -n smoke-x86 -t 600 -- /bin/sh -c 'uname -a; cat /proc/version'
+
+## export       the series as git format-patch files in build/export
+export: tree
+	$(WB)/export.sh
+
+## export-check export, then git am it on a fresh unpack of the base
+export-check: tree
+	$(WB)/export.sh --check
+
+clean:
+	rm -rf build

@@ -1,0 +1,123 @@
+#!/bin/bash
+# make check: build what the tests need, run every test layer, print the
+# wall time of each stage and end with one line "N passed, N failed".
+#   check.sh [STAGE...]   (default: all stages; see "stages" below)
+. "$(dirname "$0")/lib.sh"
+set +e
+
+all_stages="kunit selftests pytest peer_tcp_ao"
+stages=${*:-$all_stages}
+results=$BUILD/results
+rm -rf "$results"
+mkdir -p "$results" "$LOGS"
+export BUILD
+total_pass=0 total_fail=0 total_skip=0
+t0=$(date +%s)
+
+record() { # stage rc: fold a stage's counts into the totals
+	local p=0 f=0 s=0
+	[ -f "$results/$1.counts" ] && read -r p f s <"$results/$1.counts"
+	# A stage that failed without a failing case (crash, splat, build
+	# error) still counts as one failure.
+	if [ "$2" != 0 ] && [ "$f" = 0 ]; then
+		f=1
+		echo "FAIL $1: stage failed (exit $2) with no failing case reported"
+	fi
+	total_pass=$((total_pass + p)) total_fail=$((total_fail + f)) total_skip=$((total_skip + s))
+}
+
+timed() { # stage command...: run, time and record one stage
+	local s=$1 start rc
+	shift
+	start=$(date +%s)
+	note "stage $s"
+	"$@"
+	rc=$?
+	echo "stage $s: $(($(date +%s) - start))s, exit $rc"
+	record "$s" "$rc"
+}
+
+# --- stages ---------------------------------------------------------------
+
+# Suites our KUnit run must contain; a suite missing from the log fails.
+kunit_suites() { sed 's/#.*//' "$REPO/workbench/kunit-suites" | grep -v '^\s*$' || true; }
+
+stage_kunit() {
+	local dir=$BUILD/vm/kunit suite rc
+	"$REPO/workbench/vm.sh" -k uml -n kunit -o "$dir" -t 300 -- true >"$LOGS/kunit.log" 2>&1
+	rc=$?
+	sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' "$dir/console.log" |
+		sed -n '/^K\?TAP version/,$p' >"$dir/kunit.tap"
+	for suite in $(kunit_suites); do
+		grep -q "# Subtest: $suite\$" "$dir/kunit.tap" ||
+			{ echo "not ok 1 $suite # suite missing from the KUnit log" >>"$dir/kunit.tap"; }
+	done
+	"$REPO/workbench/tapcount.py" kunit "$dir/kunit.tap" || rc=1
+	return $rc
+}
+
+selftest_dirs() { echo "$TREE/tools/testing/selftests/net/tcp_authopt"; }
+
+stage_selftests() {
+	local hdr=$BUILD/headers out=$BUILD/selftests res=$BUILD/vm/selftests progs
+	[ -d "$(selftest_dirs)" ] || { echo "no selftests in the tree yet"; return 1; }
+	make -s -C "$TREE" O="$hdr" ARCH=x86 headers >/dev/null || return 1
+	rm -rf "$out" "$res"
+	make -s -C "$(selftest_dirs)" OUTPUT="$out" KHDR_INCLUDES="-isystem $hdr/usr/include" \
+		>"$LOGS/selftests-build.log" 2>&1 || { tail -n 30 "$LOGS/selftests-build.log"; return 1; }
+	progs=$(find "$out" -maxdepth 1 -type f -perm -u+x | sort)
+	[ -n "$progs" ] || { echo "no selftest programs built"; return 1; }
+	"$REPO/workbench/vm.sh" -k uml -n selftests -o "$res" -t 1200 --leakcheck -- \
+		"$REPO/workbench/run-tests.sh" "$res/tap" 600 $progs >"$LOGS/selftests.log" 2>&1
+	local rc=$?
+	"$REPO/workbench/tapcount.py" selftests "$res"/tap/*.tap || rc=1
+	return $rc
+}
+
+stage_pytest() {
+	local dir=$REPO/tools/testing/selftests/net/tcp_authopt xml=$BUILD/results/pytest.xml
+	[ -d "$dir/tcp_authopt_test" ] || { echo "no pytest suite yet"; return 1; }
+	need_pkgs python3-pytest python3-scapy python3-cryptography
+	(cd "$dir" && /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+		--junitxml="$xml" tcp_authopt_test) >"$LOGS/pytest.log" 2>&1
+	local rc=$?
+	tail -n 15 "$LOGS/pytest.log"
+	/usr/bin/python3 - "$xml" "$results/pytest.counts" <<-'EOF'
+	import sys, xml.etree.ElementTree as ET
+	root = ET.parse(sys.argv[1]).getroot()
+	suites = [root] if root.tag == 'testsuite' else list(root)
+	t = sum(int(s.get('tests')) for s in suites)
+	f = sum(int(s.get('failures')) + int(s.get('errors')) for s in suites)
+	k = sum(int(s.get('skipped')) for s in suites)
+	open(sys.argv[2], 'w').write(f'{t - f - k} {f} {k}\n')
+	print(f'pytest: {t - f - k} passed, {f} failed, {k} skipped')
+	EOF
+	return $rc
+}
+
+stage_peer_tcp_ao() { "$REPO/workbench/peer-tcp-ao.sh"; }
+
+# --- main -----------------------------------------------------------------
+
+build_ok=1
+need_uml=0 need_peer=0
+for s in $stages; do
+	case "$s" in
+	kunit | selftests) need_uml=1 ;;
+	peer_tcp_ao) need_peer=1 ;;
+	pytest) ;;
+	*) die "unknown stage $s (stages: $all_stages)" ;;
+	esac
+done
+[ $need_uml = 0 ] || timed build_tree "$REPO/workbench/tree.sh" || true
+[ $need_uml = 0 ] || timed build_uml "$REPO/workbench/kernel.sh" uml
+[ $need_peer = 0 ] || timed build_peer "$REPO/workbench/kernel.sh" peer
+[ "$total_fail" = 0 ] || build_ok=0
+
+if [ $build_ok = 1 ]; then
+	for s in $stages; do timed "$s" "stage_$s"; done
+fi
+
+echo "check: $(($(date +%s) - t0))s in all; results in $results, logs in $LOGS"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+[ "$total_fail" = 0 ]

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Reference run: the upstream TCP-AO selftests of the 6.12 tree on the peer
+# kernel. If these fail, the peer is not a trustworthy interop partner.
+# IPv4 and IPv6 variants run in two VMs at once (one per core).
+. "$(dirname "$0")/lib.sh"
+
+[ -x "$BUILD/peer/linux" ] || die "no peer kernel: run 'make peer' first"
+src=$PEER_TREE/tools/testing/selftests/net/tcp_ao
+hdr=$BUILD/peer-headers
+bin=$BUILD/peer-tcp_ao
+if [ ! -f "$hdr/usr/include/linux/tcp.h" ]; then
+	make -s -C "$PEER_TREE" O="$hdr" ARCH=x86 headers >/dev/null
+fi
+make -s -C "$src" OUTPUT="$bin" KHDR_INCLUDES="-isystem $hdr/usr/include" \
+	>"$LOGS/peer-tcp_ao-build.log" 2>&1 || { tail -n 30 "$LOGS/peer-tcp_ao-build.log"; die "tcp_ao selftests build failed"; }
+
+res=$BUILD/vm/peer-tcp_ao
+rm -rf "$res"
+pids=""
+for af in ipv4 ipv6; do
+	progs=$(ls "$bin"/*_"$af")
+	"$REPO/workbench/vm.sh" -k peer -n "peer-tcp_ao-$af" -o "$res/$af" -t 1500 -- \
+		"$REPO/workbench/run-tests.sh" "$res/$af/tap" 300 $progs \
+		>"$LOGS/peer-tcp_ao-$af.log" 2>&1 &
+	pids+=" $!"
+done
+rc=0
+for p in $pids; do wait "$p" || rc=$?; done
+"$REPO/workbench/tapcount.py" peer-tcp_ao "$res"/*/tap/*.tap || rc=1
+[ $rc = 0 ] || note "peer tcp_ao: see $LOGS/peer-tcp_ao-ipv4.log and -ipv6.log"
+exit $rc
