@@ -1,0 +1,813 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * TCP Authentication Option (RFC 5925): the per network namespace key
+ * database, the socket options that manage it, the net.ipv4.tcp_authopt
+ * sysctl and /proc/net/tcp_authopt.
+ *
+ * Keys (MKTs) belong to the namespace, not to a socket: every socket of the
+ * namespace sees them. Readers on the packet path walk the database under
+ * RCU; writers serialise on the database mutex and replace keys with
+ * hlist_replace_rcu(), so a reader sees the old key or the new one, never
+ * neither.
+ */
+#define pr_fmt(fmt) "TCP: authopt: " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/sysctl.h>
+#include <linux/ipv6.h>
+#include <net/ipv6.h>
+#include <net/l3mdev.h>
+#include <net/netns/generic.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <net/tcp_authopt.h>
+
+/* Sizes binaries built against older versions of the ABI may pass. */
+#define TCP_AUTHOPT_KEY_MINLEN	offsetof(struct tcp_authopt_key, addr)
+
+struct tcp_authopt_net {
+	struct tcp_authopt_keydb db;
+	/* net.ipv4.tcp_authopt: 0 until enabled, then 1 for good. */
+	int enabled;
+	struct ctl_table_header *sysctl_hdr;
+};
+
+static unsigned int tcp_authopt_net_id __read_mostly;
+
+static struct tcp_authopt_net *tcp_authopt_net(const struct net *net)
+{
+	return net_generic(net, tcp_authopt_net_id);
+}
+
+/**
+ * tcp_authopt_net_db() - the key database of a network namespace
+ * @net: network namespace
+ *
+ * Return: the database; valid while @net is.
+ */
+struct tcp_authopt_keydb *tcp_authopt_net_db(const struct net *net)
+{
+	return &tcp_authopt_net(net)->db;
+}
+
+static bool tcp_authopt_enabled(const struct net *net)
+{
+	return READ_ONCE(tcp_authopt_net(net)->enabled);
+}
+
+/* Key database */
+
+/**
+ * tcp_authopt_keydb_init() - initialise an empty key database
+ * @db: database
+ */
+void tcp_authopt_keydb_init(struct tcp_authopt_keydb *db)
+{
+	INIT_HLIST_HEAD(&db->head);
+	mutex_init(&db->mutex);
+	db->count = 0;
+}
+
+static void tcp_authopt_key_free_rcu(struct rcu_head *rcu)
+{
+	struct tcp_authopt_key_info *key = container_of(rcu, struct tcp_authopt_key_info, rcu);
+
+	kfree_sensitive(key);
+}
+
+/**
+ * tcp_authopt_key_put() - drop a reference to a key
+ * @key: key, may be NULL
+ *
+ * The key (and its key material, zeroed) is freed after an RCU grace
+ * period once the last reference is gone.
+ */
+void tcp_authopt_key_put(struct tcp_authopt_key_info *key)
+{
+	if (key && refcount_dec_and_test(&key->refcnt))
+		call_rcu(&key->rcu, tcp_authopt_key_free_rcu);
+}
+
+static void tcp_authopt_key_unlink(struct tcp_authopt_keydb *db,
+				   struct tcp_authopt_key_info *key)
+{
+	hlist_del_rcu(&key->node);
+	WRITE_ONCE(key->dead, true);
+	db->count--;
+	tcp_authopt_key_put(key);
+}
+
+/**
+ * tcp_authopt_keydb_flush() - remove every key of a database
+ * @db: database
+ */
+void tcp_authopt_keydb_flush(struct tcp_authopt_keydb *db)
+{
+	struct tcp_authopt_key_info *key;
+	struct hlist_node *n;
+
+	mutex_lock(&db->mutex);
+	hlist_for_each_entry_safe(key, n, &db->head, node)
+		tcp_authopt_key_unlink(db, key);
+	mutex_unlock(&db->mutex);
+}
+
+static unsigned int tcp_authopt_addr_bits(int family)
+{
+	return family == AF_INET6 ? 128 : 32;
+}
+
+static bool tcp_authopt_key_addr_bound(const struct tcp_authopt_key_info *key)
+{
+	return key->flags & (TCP_AUTHOPT_KEY_ADDR_BIND | TCP_AUTHOPT_KEY_PREFIXLEN);
+}
+
+static const void *tcp_authopt_key_addr(const struct tcp_authopt_key_info *key)
+{
+	if (key->addr.ss_family == AF_INET6)
+		return &((const struct sockaddr_in6 *)&key->addr)->sin6_addr;
+	return &((const struct sockaddr_in *)&key->addr)->sin_addr;
+}
+
+/* Do the first @bits bits of two addresses of @family agree? */
+static bool tcp_authopt_prefix_eq(int family, const void *a, const void *b,
+				  unsigned int bits)
+{
+	if (family == AF_INET6)
+		return ipv6_prefix_equal(a, b, bits);
+	if (!bits)
+		return true;
+	return !((*(const __be32 *)a ^ *(const __be32 *)b) &
+		 htonl(~0U << (32 - bits)));
+}
+
+/**
+ * tcp_authopt_key_specificity() - how narrowly a key is bound
+ * @key: key
+ *
+ * Address binding dominates (a longer prefix is more specific, an exact
+ * address is a full-width prefix, any address binding beats none), then
+ * an L3 domain binding, then a port limit. Two keys that can both apply to
+ * one connection and have the same specificity must not share a send_id or
+ * a recv_id (RFC 5925 section 3.1).
+ *
+ * Return: a number, larger for more specific keys.
+ */
+int tcp_authopt_key_specificity(const struct tcp_authopt_key_info *key)
+{
+	int spec = tcp_authopt_key_addr_bound(key) ? key->prefixlen + 1 : 0;
+
+	spec *= 4;
+	if (key->flags & TCP_AUTHOPT_KEY_IFINDEX)
+		spec += 2;
+	if (key->flags & (TCP_AUTHOPT_KEY_LOCAL_PORT | TCP_AUTHOPT_KEY_REMOTE_PORT))
+		spec += 1;
+	return spec;
+}
+
+/**
+ * tcp_authopt_key_match() - does a key apply to a connection
+ * @key: key
+ * @conn: connection identifiers
+ *
+ * Return: true when every binding of @key admits @conn.
+ */
+bool tcp_authopt_key_match(const struct tcp_authopt_key_info *key,
+			   const struct tcp_authopt_conn *conn)
+{
+	if (tcp_authopt_key_addr_bound(key) &&
+	    (key->addr.ss_family != conn->family ||
+	     !tcp_authopt_prefix_eq(conn->family, tcp_authopt_key_addr(key),
+				    &conn->raddr, key->prefixlen)))
+		return false;
+	if ((key->flags & TCP_AUTHOPT_KEY_IFINDEX) && key->l3index != conn->l3index)
+		return false;
+	if (conn->lport < key->lport_min || conn->lport > key->lport_max)
+		return false;
+	if (conn->rport < key->rport_min || conn->rport > key->rport_max)
+		return false;
+	return true;
+}
+
+/* Is there a connection both keys can apply to? */
+static bool tcp_authopt_keys_overlap(const struct tcp_authopt_key_info *a,
+				     const struct tcp_authopt_key_info *b)
+{
+	if (tcp_authopt_key_addr_bound(a) && tcp_authopt_key_addr_bound(b) &&
+	    (a->addr.ss_family != b->addr.ss_family ||
+	     !tcp_authopt_prefix_eq(a->addr.ss_family, tcp_authopt_key_addr(a),
+				    tcp_authopt_key_addr(b),
+				    min(a->prefixlen, b->prefixlen))))
+		return false;
+	if ((a->flags & b->flags & TCP_AUTHOPT_KEY_IFINDEX) && a->l3index != b->l3index)
+		return false;
+	if (a->lport_max < b->lport_min || b->lport_max < a->lport_min)
+		return false;
+	if (a->rport_max < b->rport_min || b->rport_max < a->rport_min)
+		return false;
+	return true;
+}
+
+#define TCP_AUTHOPT_KEY_IDENT_FLAGS	(TCP_AUTHOPT_KEY_ADDR_BIND | \
+					 TCP_AUTHOPT_KEY_PREFIXLEN | \
+					 TCP_AUTHOPT_KEY_IFINDEX | \
+					 TCP_AUTHOPT_KEY_LOCAL_PORT | \
+					 TCP_AUTHOPT_KEY_REMOTE_PORT)
+
+/* Same identity: what DEL names and what an add replaces. */
+static bool tcp_authopt_key_same_ident(const struct tcp_authopt_key_info *a,
+				       const struct tcp_authopt_key_info *b)
+{
+	if (a->send_id != b->send_id || a->recv_id != b->recv_id ||
+	    (a->flags & TCP_AUTHOPT_KEY_IDENT_FLAGS) !=
+	    (b->flags & TCP_AUTHOPT_KEY_IDENT_FLAGS))
+		return false;
+	if (tcp_authopt_key_addr_bound(a) &&
+	    (a->addr.ss_family != b->addr.ss_family || a->prefixlen != b->prefixlen ||
+	     !tcp_authopt_prefix_eq(a->addr.ss_family, tcp_authopt_key_addr(a),
+				    tcp_authopt_key_addr(b), a->prefixlen)))
+		return false;
+	if ((a->flags & TCP_AUTHOPT_KEY_IFINDEX) && a->l3index != b->l3index)
+		return false;
+	return a->lport_min == b->lport_min && a->lport_max == b->lport_max &&
+	       a->rport_min == b->rport_min && a->rport_max == b->rport_max;
+}
+
+static struct tcp_authopt_key_info *
+tcp_authopt_keydb_find_ident(struct tcp_authopt_keydb *db,
+			     const struct tcp_authopt_key_info *ident)
+{
+	struct tcp_authopt_key_info *key;
+
+	hlist_for_each_entry(key, &db->head, node)
+		if (tcp_authopt_key_same_ident(key, ident))
+			return key;
+	return NULL;
+}
+
+/**
+ * tcp_authopt_keydb_add() - add a key, or replace the one of the same identity
+ * @db: database
+ * @key: new key with one reference, which the database takes over on success
+ *
+ * Refuses (RFC 5925 section 3.1) a key that, for some connection, would
+ * stand beside an equally specific key with the same send_id or recv_id.
+ *
+ * Return: 0, -EEXIST on such ambiguity, or -ENOSPC when the database is full.
+ */
+int tcp_authopt_keydb_add(struct tcp_authopt_keydb *db,
+			  struct tcp_authopt_key_info *key)
+{
+	int spec = tcp_authopt_key_specificity(key);
+	struct tcp_authopt_key_info *old, *k;
+	int err = 0;
+
+	mutex_lock(&db->mutex);
+	old = tcp_authopt_keydb_find_ident(db, key);
+	hlist_for_each_entry(k, &db->head, node) {
+		if (k == old)
+			continue;
+		if ((k->send_id == key->send_id || k->recv_id == key->recv_id) &&
+		    tcp_authopt_key_specificity(k) == spec &&
+		    tcp_authopt_keys_overlap(k, key)) {
+			err = -EEXIST;
+			goto out;
+		}
+	}
+	if (old) {
+		hlist_replace_rcu(&old->node, &key->node);
+		WRITE_ONCE(old->dead, true);
+		tcp_authopt_key_put(old);
+	} else {
+		if (db->count >= TCP_AUTHOPT_MAX_KEYS) {
+			err = -ENOSPC;
+			goto out;
+		}
+		hlist_add_head_rcu(&key->node, &db->head);
+		db->count++;
+	}
+out:
+	mutex_unlock(&db->mutex);
+	return err;
+}
+
+/**
+ * tcp_authopt_keydb_del() - delete the key with the identity of @ident
+ * @db: database
+ * @ident: identity (send_id, recv_id, bindings)
+ *
+ * Return: 0 or -ENOENT.
+ */
+int tcp_authopt_keydb_del(struct tcp_authopt_keydb *db,
+			  const struct tcp_authopt_key_info *ident)
+{
+	struct tcp_authopt_key_info *key;
+	int err = -ENOENT;
+
+	mutex_lock(&db->mutex);
+	key = tcp_authopt_keydb_find_ident(db, ident);
+	if (key) {
+		tcp_authopt_key_unlink(db, key);
+		err = 0;
+	}
+	mutex_unlock(&db->mutex);
+	return err;
+}
+
+static int tcp_authopt_key_cmp(const void *a, const void *b)
+{
+	const struct tcp_authopt_key_info *ka = *(const struct tcp_authopt_key_info **)a;
+	const struct tcp_authopt_key_info *kb = *(const struct tcp_authopt_key_info **)b;
+	int sa = tcp_authopt_key_specificity(ka), sb = tcp_authopt_key_specificity(kb);
+
+	if (sa != sb)
+		return sb - sa;
+	if (ka->send_id != kb->send_id)
+		return ka->send_id - kb->send_id;
+	return ka->recv_id - kb->recv_id;
+}
+
+/**
+ * tcp_authopt_keydb_lookup() - the keys that apply to a connection
+ * @db: database
+ * @conn: connection identifiers
+ * @keys: output array, most specific first; no references are taken
+ * @max: size of @keys
+ *
+ * A matching key is left out when a more specific matching key already has
+ * its send_id or recv_id, so the result never holds two keys with the same
+ * send_id or the same recv_id. Ties are broken by send_id then recv_id, so
+ * the result is deterministic. Caller holds rcu_read_lock() or @db->mutex.
+ *
+ * Return: the number of keys stored in @keys.
+ */
+int tcp_authopt_keydb_lookup(struct tcp_authopt_keydb *db,
+			     const struct tcp_authopt_conn *conn,
+			     struct tcp_authopt_key_info **keys,
+			     unsigned int max)
+{
+	DECLARE_BITMAP(send_ids, 256);
+	DECLARE_BITMAP(recv_ids, 256);
+	struct tcp_authopt_key_info *key;
+	unsigned int n = 0, i, out = 0;
+
+	hlist_for_each_entry_rcu(key, &db->head, node,
+				 lockdep_is_held(&db->mutex)) {
+		if (n == max)
+			break;
+		if (tcp_authopt_key_match(key, conn))
+			keys[n++] = key;
+	}
+	sort(keys, n, sizeof(*keys), tcp_authopt_key_cmp, NULL);
+
+	bitmap_zero(send_ids, 256);
+	bitmap_zero(recv_ids, 256);
+	for (i = 0; i < n; i++) {
+		key = keys[i];
+		if (test_bit(key->send_id, send_ids) || test_bit(key->recv_id, recv_ids))
+			continue;
+		__set_bit(key->send_id, send_ids);
+		__set_bit(key->recv_id, recv_ids);
+		keys[out++] = key;
+	}
+	return out;
+}
+
+/**
+ * tcp_authopt_key_from_opt() - validate a TCP_AUTHOPT_KEY request
+ * @net: namespace, for the IFINDEX check
+ * @opt: request, already zero padded to its full size
+ *
+ * Return: a new key with one reference, or an ERR_PTR: -EINVAL for unknown
+ * flags, a bad algorithm or key length, an address family other than
+ * AF_INET/AF_INET6 with ADDR_BIND/PREFIXLEN, a prefix longer than the
+ * address, an ifindex that is not an L3 master, or empty lifetime or port
+ * ranges. With DEL only the identity fields are checked.
+ */
+struct tcp_authopt_key_info *tcp_authopt_key_from_opt(struct net *net,
+						      const struct tcp_authopt_key *opt)
+{
+	struct tcp_authopt_key_info *key;
+	u32 flags = opt->flags;
+	int family = opt->addr.ss_family;
+
+	if (flags & ~TCP_AUTHOPT_KEY_KNOWN_FLAGS)
+		return ERR_PTR(-EINVAL);
+	if (!(flags & TCP_AUTHOPT_KEY_DEL) &&
+	    ((opt->alg != TCP_AUTHOPT_ALG_HMAC_SHA_1_96 &&
+	      opt->alg != TCP_AUTHOPT_ALG_AES_128_CMAC_96) ||
+	     !opt->keylen || opt->keylen > TCP_AUTHOPT_MAXKEYLEN))
+		return ERR_PTR(-EINVAL);
+	if (flags & (TCP_AUTHOPT_KEY_ADDR_BIND | TCP_AUTHOPT_KEY_PREFIXLEN)) {
+		if (family != AF_INET && family != AF_INET6)
+			return ERR_PTR(-EINVAL);
+		if ((flags & TCP_AUTHOPT_KEY_PREFIXLEN) &&
+		    opt->prefixlen > tcp_authopt_addr_bits(family))
+			return ERR_PTR(-EINVAL);
+	}
+	if ((flags & TCP_AUTHOPT_KEY_IFINDEX) && opt->ifindex &&
+	    !netif_index_is_l3_master(net, opt->ifindex))
+		return ERR_PTR(-EINVAL);
+	if ((flags & TCP_AUTHOPT_KEY_LOCAL_PORT) && opt->local_port_min > opt->local_port_max)
+		return ERR_PTR(-EINVAL);
+	if ((flags & TCP_AUTHOPT_KEY_REMOTE_PORT) && opt->remote_port_min > opt->remote_port_max)
+		return ERR_PTR(-EINVAL);
+
+	key = kzalloc(sizeof(*key), GFP_KERNEL);
+	if (!key)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&key->refcnt, 1);
+	key->flags = flags & ~TCP_AUTHOPT_KEY_DEL;
+	key->send_id = opt->send_id;
+	key->recv_id = opt->recv_id;
+	key->alg_id = opt->alg;
+	key->keylen = opt->keylen;
+	memcpy(key->key, opt->key, min_t(unsigned int, opt->keylen, TCP_AUTHOPT_MAXKEYLEN));
+	if (flags & (TCP_AUTHOPT_KEY_ADDR_BIND | TCP_AUTHOPT_KEY_PREFIXLEN)) {
+		unsigned int bits = tcp_authopt_addr_bits(family);
+
+		key->prefixlen = flags & TCP_AUTHOPT_KEY_PREFIXLEN ? opt->prefixlen : bits;
+		/* Store the prefix in canonical form: host bits cleared. */
+		key->addr.ss_family = family;
+		if (family == AF_INET6) {
+			ipv6_addr_prefix(&((struct sockaddr_in6 *)&key->addr)->sin6_addr,
+					 &((const struct sockaddr_in6 *)&opt->addr)->sin6_addr,
+					 key->prefixlen);
+		} else {
+			__be32 a = ((const struct sockaddr_in *)&opt->addr)->sin_addr.s_addr;
+
+			((struct sockaddr_in *)&key->addr)->sin_addr.s_addr =
+				key->prefixlen ? a & htonl(~0U << (32 - key->prefixlen)) : 0;
+		}
+	}
+	key->l3index = flags & TCP_AUTHOPT_KEY_IFINDEX ? opt->ifindex : 0;
+	key->send_begin = flags & TCP_AUTHOPT_KEY_SEND_LIFETIME_BEGIN ?
+			  opt->send_lifetime_begin : 0;
+	key->send_end = flags & TCP_AUTHOPT_KEY_SEND_LIFETIME_END ?
+			opt->send_lifetime_end : U64_MAX;
+	key->recv_begin = flags & TCP_AUTHOPT_KEY_RECV_LIFETIME_BEGIN ?
+			  opt->recv_lifetime_begin : 0;
+	key->recv_end = flags & TCP_AUTHOPT_KEY_RECV_LIFETIME_END ?
+			opt->recv_lifetime_end : U64_MAX;
+	key->lport_min = flags & TCP_AUTHOPT_KEY_LOCAL_PORT ? opt->local_port_min : 0;
+	key->lport_max = flags & TCP_AUTHOPT_KEY_LOCAL_PORT ? opt->local_port_max : U16_MAX;
+	key->rport_min = flags & TCP_AUTHOPT_KEY_REMOTE_PORT ? opt->remote_port_min : 0;
+	key->rport_max = flags & TCP_AUTHOPT_KEY_REMOTE_PORT ? opt->remote_port_max : U16_MAX;
+	return key;
+}
+
+/* Socket state */
+
+static struct tcp_authopt_info *tcp_authopt_info_get(struct sock *sk)
+{
+	return rcu_dereference_protected(tcp_sk(sk)->authopt_info, lockdep_sock_is_held(sk));
+}
+
+/* The socket takes part in TCP-AO from now on. */
+static struct tcp_authopt_info *tcp_authopt_info_get_or_create(struct sock *sk)
+{
+	struct tcp_authopt_info *info = tcp_authopt_info_get(sk);
+
+	if (info)
+		return info;
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return ERR_PTR(-ENOMEM);
+	rcu_assign_pointer(tcp_sk(sk)->authopt_info, info);
+	return info;
+}
+
+/**
+ * tcp_authopt_clear() - release the TCP-AO state of a socket being destroyed
+ * @sk: socket
+ */
+void tcp_authopt_clear(struct sock *sk)
+{
+	struct tcp_authopt_info *info;
+
+	info = rcu_dereference_protected(tcp_sk(sk)->authopt_info, 1);
+	if (!info)
+		return;
+	RCU_INIT_POINTER(tcp_sk(sk)->authopt_info, NULL);
+	kfree_rcu(info, rcu);
+}
+
+/*
+ * Copy a socket option of a structure that may grow: a short buffer is
+ * zero padded, a longer one is accepted only when the excess is zero.
+ */
+static int tcp_authopt_copy_opt(void *dst, size_t size, sockptr_t src,
+				unsigned int optlen, size_t minlen)
+{
+	int ret;
+
+	if (optlen < minlen)
+		return -EINVAL;
+	memset(dst, 0, size);
+	if (optlen > size) {
+		ret = check_zeroed_sockptr(src, size, optlen - size);
+		if (ret <= 0)
+			return ret ?: -EINVAL;
+	}
+	if (copy_from_sockptr(dst, src, min_t(size_t, optlen, size)))
+		return -EFAULT;
+	return 0;
+}
+
+static int tcp_authopt_set_key(struct sock *sk, sockptr_t optval, unsigned int optlen)
+{
+	struct tcp_authopt_keydb *db = tcp_authopt_net_db(sock_net(sk));
+	struct tcp_authopt_key_info *key;
+	struct tcp_authopt_info *info;
+	struct tcp_authopt_key opt;
+	int err;
+
+	if (!sockopt_ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	err = tcp_authopt_copy_opt(&opt, sizeof(opt), optval, optlen,
+				   offsetofend(struct tcp_authopt_key, flags));
+	if (err)
+		return err;
+	key = tcp_authopt_key_from_opt(sock_net(sk), &opt);
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+	err = tcp_authopt_crypto_init();
+	if (err)
+		goto out;
+
+	sockopt_lock_sock(sk);
+	info = tcp_authopt_info_get_or_create(sk);
+	sockopt_release_sock(sk);
+	if (IS_ERR(info)) {
+		err = PTR_ERR(info);
+		goto out;
+	}
+	if (opt.flags & TCP_AUTHOPT_KEY_DEL) {
+		err = tcp_authopt_keydb_del(db, key);
+		goto out;
+	}
+	err = tcp_authopt_keydb_add(db, key);
+	if (!err)
+		return 0;
+out:
+	tcp_authopt_key_put(key);
+	return err;
+}
+
+static int tcp_authopt_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
+{
+	struct tcp_authopt_info *info;
+	struct tcp_authopt opt;
+	int err;
+
+	err = tcp_authopt_copy_opt(&opt, sizeof(opt), optval, optlen,
+				   offsetofend(struct tcp_authopt, flags));
+	if (err)
+		return err;
+	if (opt.flags & ~TCP_AUTHOPT_KNOWN_FLAGS)
+		return -EINVAL;
+
+	sockopt_lock_sock(sk);
+	info = tcp_authopt_info_get_or_create(sk);
+	if (!IS_ERR(info)) {
+		info->flags = opt.flags;
+		if (opt.flags & TCP_AUTHOPT_FLAG_LOCK_KEYID)
+			info->send_keyid = opt.send_keyid;
+		if (opt.flags & TCP_AUTHOPT_FLAG_LOCK_RNEXTKEYID)
+			info->send_rnextkeyid = opt.send_rnextkeyid;
+	}
+	sockopt_release_sock(sk);
+	return PTR_ERR_OR_ZERO(info);
+}
+
+static int tcp_authopt_set_repair(struct sock *sk, sockptr_t optval, unsigned int optlen)
+{
+	struct tcp_repair_authopt opt;
+	struct tcp_authopt_info *info;
+	int err;
+
+	err = tcp_authopt_copy_opt(&opt, sizeof(opt), optval, optlen, sizeof(opt));
+	if (err)
+		return err;
+	sockopt_lock_sock(sk);
+	if (!tcp_sk(sk)->repair) {
+		err = -EPERM;
+		goto out;
+	}
+	info = tcp_authopt_info_get_or_create(sk);
+	if (IS_ERR(info)) {
+		err = PTR_ERR(info);
+		goto out;
+	}
+	info->src_isn = opt.src_isn;
+	info->dst_isn = opt.dst_isn;
+	info->snd_sne = opt.snd_sne;
+	info->rcv_sne = opt.rcv_sne;
+	info->snd_seq = opt.snd_seq;
+	info->rcv_seq = opt.rcv_seq;
+out:
+	sockopt_release_sock(sk);
+	return err;
+}
+
+/**
+ * tcp_authopt_setsockopt() - TCP_AUTHOPT, TCP_AUTHOPT_KEY, TCP_REPAIR_AUTHOPT
+ * @sk: socket
+ * @optname: option
+ * @optval: user buffer
+ * @optlen: its length
+ *
+ * Return: 0 or a negative errno; -EPERM until net.ipv4.tcp_authopt is 1.
+ */
+int tcp_authopt_setsockopt(struct sock *sk, int optname, sockptr_t optval,
+			   unsigned int optlen)
+{
+	if (!tcp_authopt_enabled(sock_net(sk)))
+		return -EPERM;
+	switch (optname) {
+	case TCP_AUTHOPT:
+		return tcp_authopt_set(sk, optval, optlen);
+	case TCP_AUTHOPT_KEY:
+		return tcp_authopt_set_key(sk, optval, optlen);
+	case TCP_REPAIR_AUTHOPT:
+		return tcp_authopt_set_repair(sk, optval, optlen);
+	}
+	return -ENOPROTOOPT;
+}
+
+/**
+ * tcp_authopt_getsockopt() - read TCP_AUTHOPT or TCP_REPAIR_AUTHOPT
+ * @sk: socket
+ * @optname: option
+ * @optval: user buffer
+ * @optlen: user length, updated to the number of bytes written
+ * @len: length the user passed, already checked to be >= 0
+ *
+ * Return: 0 or a negative errno.
+ */
+int tcp_authopt_getsockopt(struct sock *sk, int optname, sockptr_t optval,
+			   sockptr_t optlen, int len)
+{
+	union {
+		struct tcp_authopt opt;
+		struct tcp_repair_authopt repair;
+	} u;
+	struct tcp_authopt_info *info;
+	size_t size;
+	int err = 0;
+
+	if (!tcp_authopt_enabled(sock_net(sk)))
+		return -EPERM;
+	memset(&u, 0, sizeof(u));
+	sockopt_lock_sock(sk);
+	info = tcp_authopt_info_get(sk);
+	if (optname == TCP_REPAIR_AUTHOPT) {
+		size = sizeof(u.repair);
+		if (!tcp_sk(sk)->repair) {
+			err = -EPERM;
+		} else if (!info) {
+			err = -ENOENT;
+		} else {
+			u.repair.src_isn = info->src_isn;
+			u.repair.dst_isn = info->dst_isn;
+			u.repair.snd_sne = info->snd_sne;
+			u.repair.rcv_sne = info->rcv_sne;
+			u.repair.snd_seq = info->snd_seq;
+			u.repair.rcv_seq = info->rcv_seq;
+		}
+	} else {
+		size = sizeof(u.opt);
+		if (info) {
+			u.opt.flags = info->flags & TCP_AUTHOPT_KNOWN_FLAGS;
+			if (info->active)
+				u.opt.flags |= TCP_AUTHOPT_FLAG_ACTIVE;
+			u.opt.send_keyid = info->send_keyid;
+			u.opt.send_rnextkeyid = info->send_rnextkeyid;
+			u.opt.recv_keyid = info->recv_keyid;
+			u.opt.recv_rnextkeyid = info->recv_rnextkeyid;
+		}
+	}
+	sockopt_release_sock(sk);
+	if (err)
+		return err;
+
+	len = min_t(unsigned int, len, size);
+	if (copy_to_sockptr(optlen, &len, sizeof(int)) ||
+	    copy_to_sockptr(optval, &u, len))
+		return -EFAULT;
+	return 0;
+}
+
+/* /proc/net/tcp_authopt: the keys of the namespace, never their material. */
+static int tcp_authopt_proc_show(struct seq_file *seq, void *v)
+{
+	struct tcp_authopt_keydb *db = tcp_authopt_net_db(seq_file_net(seq));
+	struct tcp_authopt_key_info *key;
+
+	seq_puts(seq, "flags\tsend_id\trecv_id\talg\taddr\tl3index\n");
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(key, &db->head, node) {
+		seq_printf(seq, "0x%x\t%u\t%u\t%u\t", key->flags, key->send_id,
+			   key->recv_id, key->alg_id);
+		if (!tcp_authopt_key_addr_bound(key))
+			seq_putc(seq, '*');
+		else if (key->addr.ss_family == AF_INET6)
+			seq_printf(seq, "%pI6c", tcp_authopt_key_addr(key));
+		else
+			seq_printf(seq, "%pI4", tcp_authopt_key_addr(key));
+		if (key->flags & TCP_AUTHOPT_KEY_PREFIXLEN)
+			seq_printf(seq, "/%u", key->prefixlen);
+		seq_printf(seq, "\t%d\n", key->l3index);
+	}
+	rcu_read_unlock();
+	return 0;
+}
+
+/* net.ipv4.tcp_authopt: writable 0 -> 1 only. */
+static int tcp_authopt_sysctl_handler(struct ctl_table *table, int write,
+				      void *buffer, size_t *lenp, loff_t *ppos)
+{
+	int *enabled = table->data;
+	int val = READ_ONCE(*enabled);
+	struct ctl_table tmp = {
+		.data = &val,
+		.maxlen = sizeof(val),
+		.extra1 = SYSCTL_ZERO,
+		.extra2 = SYSCTL_ONE,
+	};
+	int err;
+
+	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (err || !write)
+		return err;
+	if (READ_ONCE(*enabled) && !val)
+		return -EPERM;
+	WRITE_ONCE(*enabled, val);
+	return 0;
+}
+
+static struct ctl_table tcp_authopt_sysctl_template[] = {
+	{
+		.procname = "tcp_authopt",
+		.maxlen = sizeof(int),
+		.mode = 0644,
+		.proc_handler = tcp_authopt_sysctl_handler,
+	},
+	{ }
+};
+
+static int __net_init tcp_authopt_net_init(struct net *net)
+{
+	struct tcp_authopt_net *tn = tcp_authopt_net(net);
+	struct ctl_table *table;
+
+	tcp_authopt_keydb_init(&tn->db);
+	table = kmemdup(tcp_authopt_sysctl_template, sizeof(tcp_authopt_sysctl_template),
+			GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	table[0].data = &tn->enabled;
+	tn->sysctl_hdr = register_net_sysctl(net, "net/ipv4", table);
+	if (!tn->sysctl_hdr)
+		goto err_table;
+	if (IS_ENABLED(CONFIG_PROC_FS) &&
+	    !proc_create_net_single("tcp_authopt", 0400, net->proc_net,
+				    tcp_authopt_proc_show, NULL))
+		goto err_sysctl;
+	return 0;
+
+err_sysctl:
+	unregister_net_sysctl_table(tn->sysctl_hdr);
+err_table:
+	kfree(table);
+	return -ENOMEM;
+}
+
+static void __net_exit tcp_authopt_net_exit(struct net *net)
+{
+	struct tcp_authopt_net *tn = tcp_authopt_net(net);
+	struct ctl_table *table = tn->sysctl_hdr->ctl_table_arg;
+
+	remove_proc_entry("tcp_authopt", net->proc_net);
+	unregister_net_sysctl_table(tn->sysctl_hdr);
+	kfree(table);
+	tcp_authopt_keydb_flush(&tn->db);
+}
+
+static struct pernet_operations tcp_authopt_net_ops = {
+	.init = tcp_authopt_net_init,
+	.exit = tcp_authopt_net_exit,
+	.id = &tcp_authopt_net_id,
+	.size = sizeof(struct tcp_authopt_net),
+};
+
+static int __init tcp_authopt_init(void)
+{
+	return register_pernet_subsys(&tcp_authopt_net_ops);
+}
+fs_initcall(tcp_authopt_init);

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * TCP-AO cryptography: traffic key derivation and MAC computation for the
+ * two RFC 5926 algorithms, HMAC-SHA-1-96 and AES-128-CMAC-96.
+ *
+ * Transforms are per CPU and used with bottom halves disabled, so the send
+ * path (process context) and the receive path (softirq) never share one.
+ * All crypto work uses synchronous shash on linear buffers: nothing is
+ * handed to the crypto API through a scatterlist, so buffers on a
+ * virtually mapped stack are safe. Nothing here allocates or sleeps after
+ * tcp_authopt_crypto_init().
+ */
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <linux/ipv6.h>
+#include <crypto/hash.h>
+#include <net/tcp_authopt.h>
+
+#define TCP_AUTHOPT_NUM_ALGS	2
+#define CMAC_KEYLEN		16
+
+static const char * const tcp_authopt_alg_names[TCP_AUTHOPT_NUM_ALGS] = {
+	[TCP_AUTHOPT_ALG_HMAC_SHA_1_96 - 1] = "hmac(sha1)",
+	[TCP_AUTHOPT_ALG_AES_128_CMAC_96 - 1] = "cmac(aes)",
+};
+
+/* The "TCP-AO" label, RFC 5925 section 5.2. */
+static const u8 tcp_authopt_kdf_label[] = { 'T', 'C', 'P', '-', 'A', 'O' };
+
+struct tcp_authopt_pcpu {
+	struct shash_desc *desc[TCP_AUTHOPT_NUM_ALGS];
+	/* Copy of the TCP header with checksum and MAC zeroed. */
+	u8 hdr[60];
+	/* KDF input: i, label, context, output length. */
+	u8 kdf_in[1 + sizeof(tcp_authopt_kdf_label) + TCP_AUTHOPT_MAX_CONTEXT_LEN + 2];
+};
+
+static struct tcp_authopt_pcpu __percpu *tcp_authopt_pcpu;
+static DEFINE_MUTEX(tcp_authopt_crypto_mutex);
+
+static void tcp_authopt_crypto_free(struct tcp_authopt_pcpu __percpu *pcpu)
+{
+	int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		struct tcp_authopt_pcpu *p = per_cpu_ptr(pcpu, cpu);
+
+		for (i = 0; i < TCP_AUTHOPT_NUM_ALGS; i++) {
+			if (!p->desc[i])
+				continue;
+			crypto_free_shash(p->desc[i]->tfm);
+			kfree_sensitive(p->desc[i]);
+		}
+	}
+	free_percpu(pcpu);
+}
+
+/**
+ * tcp_authopt_crypto_init() - allocate the per-CPU transforms, once
+ *
+ * Called from process context before the first key is added, so the packet
+ * path never allocates.
+ *
+ * Return: 0 or a negative errno.
+ */
+int tcp_authopt_crypto_init(void)
+{
+	struct tcp_authopt_pcpu __percpu *pcpu;
+	int cpu, i, err = 0;
+
+	if (smp_load_acquire(&tcp_authopt_pcpu))
+		return 0;
+	mutex_lock(&tcp_authopt_crypto_mutex);
+	if (tcp_authopt_pcpu)
+		goto out;
+	pcpu = alloc_percpu(struct tcp_authopt_pcpu);
+	if (!pcpu) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for_each_possible_cpu(cpu) {
+		struct tcp_authopt_pcpu *p = per_cpu_ptr(pcpu, cpu);
+
+		for (i = 0; i < TCP_AUTHOPT_NUM_ALGS; i++) {
+			struct crypto_shash *tfm;
+
+			tfm = crypto_alloc_shash(tcp_authopt_alg_names[i], 0, 0);
+			if (IS_ERR(tfm)) {
+				err = PTR_ERR(tfm);
+				goto fail;
+			}
+			p->desc[i] = kzalloc(sizeof(*p->desc[i]) + crypto_shash_descsize(tfm),
+					     GFP_KERNEL);
+			if (!p->desc[i]) {
+				crypto_free_shash(tfm);
+				err = -ENOMEM;
+				goto fail;
+			}
+			p->desc[i]->tfm = tfm;
+		}
+	}
+	smp_store_release(&tcp_authopt_pcpu, pcpu);
+	goto out;
+fail:
+	tcp_authopt_crypto_free(pcpu);
+out:
+	mutex_unlock(&tcp_authopt_crypto_mutex);
+	return err;
+}
+
+static bool tcp_authopt_alg_valid(u8 alg_id)
+{
+	return alg_id == TCP_AUTHOPT_ALG_HMAC_SHA_1_96 ||
+	       alg_id == TCP_AUTHOPT_ALG_AES_128_CMAC_96;
+}
+
+/**
+ * tcp_authopt_traffic_keylen() - traffic key length of an algorithm
+ * @alg_id: &enum tcp_authopt_alg
+ *
+ * Return: 20 for HMAC-SHA-1, 16 for AES-128-CMAC, 0 for unknown algorithms.
+ */
+unsigned int tcp_authopt_traffic_keylen(u8 alg_id)
+{
+	switch (alg_id) {
+	case TCP_AUTHOPT_ALG_HMAC_SHA_1_96:
+		return 20;
+	case TCP_AUTHOPT_ALG_AES_128_CMAC_96:
+		return 16;
+	}
+	return 0;
+}
+
+/* With BH disabled: the calling CPU's descriptor for @alg_id. */
+static struct shash_desc *tcp_authopt_desc(u8 alg_id)
+{
+	return this_cpu_ptr(tcp_authopt_pcpu)->desc[alg_id - 1];
+}
+
+/**
+ * tcp_authopt_kdf() - derive a traffic key (RFC 5925 5.2, RFC 5926 3.1)
+ * @alg_id: &enum tcp_authopt_alg
+ * @mkt: master key
+ * @mktlen: master key length, 1 to %TCP_AUTHOPT_MAXKEYLEN
+ * @context: KDF context (see tcp_authopt_kdf_context())
+ * @ctxlen: context length
+ * @traffic_key: output, tcp_authopt_traffic_keylen() bytes
+ *
+ * Return: 0 or a negative errno.
+ */
+int tcp_authopt_kdf(u8 alg_id, const u8 *mkt, unsigned int mktlen,
+		    const u8 *context, unsigned int ctxlen, u8 *traffic_key)
+{
+	unsigned int outbits = tcp_authopt_traffic_keylen(alg_id) * 8;
+	struct tcp_authopt_pcpu *p;
+	struct shash_desc *desc;
+	u8 *in;
+	int err;
+
+	if (!tcp_authopt_alg_valid(alg_id) || !tcp_authopt_pcpu ||
+	    ctxlen > TCP_AUTHOPT_MAX_CONTEXT_LEN || !mktlen ||
+	    mktlen > TCP_AUTHOPT_MAXKEYLEN)
+		return -EINVAL;
+
+	local_bh_disable();
+	p = this_cpu_ptr(tcp_authopt_pcpu);
+	desc = tcp_authopt_desc(alg_id);
+	if (alg_id == TCP_AUTHOPT_ALG_AES_128_CMAC_96 && mktlen != CMAC_KEYLEN) {
+		/* RFC 5926 3.1.1.2: K = AES-CMAC(0^128, MKT) for other lengths. */
+		static const u8 zero_key[CMAC_KEYLEN];
+
+		err = crypto_shash_setkey(desc->tfm, zero_key, CMAC_KEYLEN) ?:
+		      crypto_shash_digest(desc, mkt, mktlen, traffic_key) ?:
+		      crypto_shash_setkey(desc->tfm, traffic_key, CMAC_KEYLEN);
+	} else {
+		err = crypto_shash_setkey(desc->tfm, mkt, mktlen);
+	}
+	if (err)
+		goto out;
+
+	in = p->kdf_in;
+	in[0] = 1;
+	memcpy(in + 1, tcp_authopt_kdf_label, sizeof(tcp_authopt_kdf_label));
+	memcpy(in + 1 + sizeof(tcp_authopt_kdf_label), context, ctxlen);
+	put_unaligned_be16(outbits, in + 1 + sizeof(tcp_authopt_kdf_label) + ctxlen);
+	err = crypto_shash_digest(desc, in, 1 + sizeof(tcp_authopt_kdf_label) + ctxlen + 2,
+				  traffic_key);
+out:
+	local_bh_enable();
+	return err;
+}
+
+/**
+ * tcp_authopt_kdf_context() - build the KDF context of one direction
+ * @buf: output, at least %TCP_AUTHOPT_MAX_CONTEXT_LEN bytes
+ * @family: AF_INET or AF_INET6
+ * @saddr: source address of the direction (&struct in_addr or &struct in6_addr)
+ * @daddr: destination address
+ * @sport: source port
+ * @dport: destination port
+ * @sisn: ISN of the source
+ * @disn: ISN of the destination, 0 for a SYN
+ *
+ * Return: the context length.
+ */
+unsigned int tcp_authopt_kdf_context(u8 *buf, int family,
+				     const void *saddr, const void *daddr,
+				     __be16 sport, __be16 dport,
+				     __be32 sisn, __be32 disn)
+{
+	unsigned int alen = family == AF_INET6 ? 16 : 4;
+	u8 *p = buf;
+
+	memcpy(p, saddr, alen);
+	p += alen;
+	memcpy(p, daddr, alen);
+	p += alen;
+	memcpy(p, &sport, 2);
+	memcpy(p + 2, &dport, 2);
+	memcpy(p + 4, &sisn, 4);
+	memcpy(p + 8, &disn, 4);
+	return p + 12 - buf;
+}
+
+/**
+ * tcp_authopt_find_option() - find the TCP-AO option of a TCP header
+ * @th: TCP header, followed by th->doff * 4 - 20 bytes of options
+ *
+ * Return: the option (kind, length, KeyID, RNextKeyID, MAC), NULL when
+ * there is none, ERR_PTR(-EINVAL) when the options are malformed, the
+ * TCP-AO length is not %TCPOLEN_AUTHOPT_OUTPUT, or TCP-AO appears twice.
+ */
+const u8 *tcp_authopt_find_option(const struct tcphdr *th)
+{
+	const u8 *opt = (const u8 *)(th + 1);
+	int len = th->doff * 4 - (int)sizeof(*th);
+	const u8 *found = NULL;
+
+	while (len > 0) {
+		u8 kind = opt[0], size;
+
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			opt++;
+			len--;
+			continue;
+		}
+		if (len < 2)
+			return ERR_PTR(-EINVAL);
+		size = opt[1];
+		if (size < 2 || size > len)
+			return ERR_PTR(-EINVAL);
+		if (kind == TCPOPT_AUTHOPT) {
+			if (found || size != TCPOLEN_AUTHOPT_OUTPUT)
+				return ERR_PTR(-EINVAL);
+			found = opt;
+		}
+		opt += size;
+		len -= size;
+	}
+	return found;
+}
+
+/* Feed bytes [offset, skb->len) of @skb, paged data included. */
+static int tcp_authopt_hash_skb(struct shash_desc *desc, struct sk_buff *skb,
+				unsigned int offset)
+{
+	struct skb_seq_state st;
+	unsigned int consumed = 0;
+	const u8 *data;
+	unsigned int len;
+	int err;
+
+	if (offset >= skb->len)
+		return 0;
+	skb_prepare_seq_read(skb, offset, skb->len, &st);
+	while ((len = skb_seq_read(consumed, &data, &st)) != 0) {
+		err = crypto_shash_update(desc, data, len);
+		if (err) {
+			skb_abort_seq_read(&st);
+			return err;
+		}
+		consumed += len;
+	}
+	return 0;
+}
+
+/**
+ * tcp_authopt_calc_mac() - compute the TCP-AO MAC of a segment
+ * @alg_id: &enum tcp_authopt_alg
+ * @traffic_key: traffic key of the segment's direction
+ * @exclude_opts: leave TCP options other than TCP-AO out of the MAC
+ * @sne: sequence number extension of the segment's sequence number
+ * @family: AF_INET or AF_INET6, for the pseudo-header
+ * @saddr: source address (&struct in_addr or &struct in6_addr)
+ * @daddr: destination address
+ * @skb: segment; its transport header is the TCP header, which must carry
+ *	a TCP-AO option, and the segment runs to the end of the skb
+ * @mac: output, %TCP_AUTHOPT_MACLEN bytes
+ *
+ * The input is SNE, pseudo-header, TCP header with checksum and MAC zeroed
+ * (RFC 5925 5.1) and the payload, paged data included.
+ *
+ * Return: 0 or a negative errno.
+ */
+int tcp_authopt_calc_mac(u8 alg_id, const u8 *traffic_key, bool exclude_opts,
+			 u32 sne, int family, const void *saddr,
+			 const void *daddr, struct sk_buff *skb, u8 *mac)
+{
+	unsigned int keylen = tcp_authopt_traffic_keylen(alg_id);
+	unsigned int toff = skb_transport_offset(skb);
+	unsigned int tcplen, hlen;
+	u8 out[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
+	struct tcp_authopt_pcpu *p;
+	struct shash_desc *desc;
+	struct tcphdr *th;
+	const u8 *ao;
+	__be32 sne_be = htonl(sne);
+	int err;
+
+	if (!keylen || !tcp_authopt_pcpu || (int)toff < 0 || skb->len < toff + sizeof(*th))
+		return -EINVAL;
+	tcplen = skb->len - toff;
+
+	local_bh_disable();
+	p = this_cpu_ptr(tcp_authopt_pcpu);
+	desc = tcp_authopt_desc(alg_id);
+
+	err = skb_copy_bits(skb, toff, p->hdr, sizeof(*th));
+	if (err)
+		goto out;
+	th = (struct tcphdr *)p->hdr;
+	hlen = th->doff * 4;
+	if (hlen < sizeof(*th) || hlen > tcplen) {
+		err = -EINVAL;
+		goto out;
+	}
+	err = skb_copy_bits(skb, toff, p->hdr, hlen);
+	if (err)
+		goto out;
+	th->check = 0;
+	ao = tcp_authopt_find_option(th);
+	if (IS_ERR_OR_NULL(ao)) {
+		err = -EINVAL;
+		goto out;
+	}
+	memset((u8 *)ao + 4, 0, TCP_AUTHOPT_MACLEN);
+
+	err = crypto_shash_setkey(desc->tfm, traffic_key, keylen) ?:
+	      crypto_shash_init(desc) ?:
+	      crypto_shash_update(desc, (u8 *)&sne_be, sizeof(sne_be));
+	if (err)
+		goto out;
+
+	if (family == AF_INET6) {
+		struct {
+			struct in6_addr saddr, daddr;
+			__be32 len;
+			u8 zero[3], nexthdr;
+		} __packed ph6 = {
+			.saddr = *(const struct in6_addr *)saddr,
+			.daddr = *(const struct in6_addr *)daddr,
+			.len = htonl(tcplen),
+			.nexthdr = IPPROTO_TCP,
+		};
+
+		err = crypto_shash_update(desc, (u8 *)&ph6, sizeof(ph6));
+	} else {
+		struct {
+			__be32 saddr, daddr;
+			u8 zero, protocol;
+			__be16 len;
+		} __packed ph4 = {
+			.saddr = *(const __be32 *)saddr,
+			.daddr = *(const __be32 *)daddr,
+			.protocol = IPPROTO_TCP,
+			.len = htons(tcplen),
+		};
+
+		err = crypto_shash_update(desc, (u8 *)&ph4, sizeof(ph4));
+	}
+	if (err)
+		goto out;
+
+	if (exclude_opts)
+		err = crypto_shash_update(desc, p->hdr, sizeof(*th)) ?:
+		      crypto_shash_update(desc, ao, TCPOLEN_AUTHOPT_OUTPUT);
+	else
+		err = crypto_shash_update(desc, p->hdr, hlen);
+	err = err ?: tcp_authopt_hash_skb(desc, skb, toff + hlen) ?:
+	      crypto_shash_final(desc, out);
+	if (!err)
+		memcpy(mac, out, TCP_AUTHOPT_MACLEN);
+	memzero_explicit(out, sizeof(out));
+out:
+	local_bh_enable();
+	return err;
+}

@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * KUnit tests for TCP-AO: traffic keys and MACs on every RFC 9235 vector
+ * (linear and paged skbs), KDF with several master key lengths, the RFC
+ * 9187 SNE validation sequence, option parsing and the key database rules.
+ */
+#include <kunit/test.h>
+#include <linux/inet.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/skbuff.h>
+#include <net/tcp_authopt.h>
+
+#include "tcp_authopt_test_vectors.h"
+
+/* Byte-array comparisons that show both sides on failure. */
+#define EXPECT_BYTES(test, eq, got, want, len, fmt, ...)			\
+	KUNIT_EXPECT_TRUE_MSG(test, (memcmp(got, want, len) == 0) == (eq),		\
+			      fmt " got %*phN want %*phN", ##__VA_ARGS__,	\
+			      (int)(len), got, (int)(len), want)
+#define EXPECT_BYTES_EQ(test, got, want, len, fmt, ...)			\
+	EXPECT_BYTES(test, true, got, want, len, fmt, ##__VA_ARGS__)
+#define EXPECT_BYTES_NE(test, got, want, len, fmt, ...)			\
+	EXPECT_BYTES(test, false, got, want, len, fmt, ##__VA_ARGS__)
+
+static const struct tcp_authopt_test_vector *vec(unsigned int i)
+{
+	return &tcp_authopt_rfc9235_vectors[i];
+}
+
+static bool vec_from_client(const struct tcp_authopt_test_vector *v)
+{
+	return !strncmp(v->kind, "client->", 8);
+}
+
+static bool vec_is_syn(const struct tcp_authopt_test_vector *v)
+{
+	return strstr(v->kind, "SYN") && !strstr(v->kind, "non-SYN");
+}
+
+/* Offsets of the TCP header and of the addresses in a vector's packet. */
+static void vec_layout(const struct tcp_authopt_test_vector *v, unsigned int *thoff,
+		       const u8 **saddr, const u8 **daddr)
+{
+	if (v->ipv6) {
+		*thoff = sizeof(struct ipv6hdr);
+		*saddr = v->packet + offsetof(struct ipv6hdr, saddr);
+		*daddr = v->packet + offsetof(struct ipv6hdr, daddr);
+	} else {
+		*thoff = (v->packet[0] & 0xf) * 4;
+		*saddr = v->packet + offsetof(struct iphdr, saddr);
+		*daddr = v->packet + offsetof(struct iphdr, daddr);
+	}
+}
+
+/* The traffic key of a vector, derived from the master key and the packet. */
+static void test_rfc9235_traffic_keys(struct kunit *test)
+{
+	u8 ctx[TCP_AUTHOPT_MAX_CONTEXT_LEN], key[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
+	unsigned int i, thoff, ctxlen;
+	const u8 *saddr, *daddr;
+
+	for (i = 0; i < ARRAY_SIZE(tcp_authopt_rfc9235_vectors); i++) {
+		const struct tcp_authopt_test_vector *v = vec(i);
+		const struct tcphdr *th;
+		u32 sisn, disn;
+
+		vec_layout(v, &thoff, &saddr, &daddr);
+		th = (const struct tcphdr *)(v->packet + thoff);
+		sisn = vec_from_client(v) ? v->client_isn : v->server_isn;
+		disn = vec_from_client(v) ? v->server_isn : v->client_isn;
+		if (vec_is_syn(v) && !th->ack)
+			disn = 0;
+		ctxlen = tcp_authopt_kdf_context(ctx, v->ipv6 ? AF_INET6 : AF_INET,
+						 saddr, daddr, th->source, th->dest,
+						 htonl(sisn), htonl(disn));
+		KUNIT_ASSERT_EQ_MSG(test, ctxlen, v->kdf_context_len, "section %s", v->section);
+		EXPECT_BYTES_EQ(test, ctx, v->kdf_context, ctxlen, "section %s %s",
+				       v->section, v->kind);
+
+		KUNIT_ASSERT_EQ(test, tcp_authopt_traffic_keylen(v->alg), v->traffic_key_len);
+		KUNIT_ASSERT_EQ(test, tcp_authopt_kdf(v->alg, tcp_authopt_rfc9235_mkt,
+						      sizeof(tcp_authopt_rfc9235_mkt),
+						      ctx, ctxlen, key), 0);
+		EXPECT_BYTES_EQ(test, key, v->traffic_key, v->traffic_key_len,
+				       "section %s %s", v->section, v->kind);
+	}
+}
+
+/*
+ * An skb holding a vector's packet from the IP header on; with @paged, all
+ * but the IP and TCP headers (and at least one byte) go to a page fragment.
+ */
+static struct sk_buff *vec_skb(struct kunit *test, const struct tcp_authopt_test_vector *v,
+			       bool paged)
+{
+	unsigned int thoff, linear;
+	const u8 *saddr, *daddr;
+	struct sk_buff *skb;
+
+	vec_layout(v, &thoff, &saddr, &daddr);
+	linear = v->packet_len;
+	if (paged)
+		linear = min(thoff + (v->packet[thoff + 12] >> 4) * 4, v->packet_len - 1);
+	skb = alloc_skb(linear, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_put_data(skb, v->packet, linear);
+	if (paged) {
+		struct page *page = alloc_page(GFP_KERNEL);
+		unsigned int rest = v->packet_len - linear;
+
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		/* Start off the page boundary so offsets are exercised. */
+		memcpy(page_address(page) + 100, v->packet + linear, rest);
+		skb_add_rx_frag(skb, 0, page, 100, rest, PAGE_SIZE);
+	}
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, thoff);
+	return skb;
+}
+
+static void check_vector_macs(struct kunit *test, bool paged)
+{
+	unsigned int i, thoff;
+	const u8 *saddr, *daddr;
+	u8 mac[TCP_AUTHOPT_MACLEN];
+
+	for (i = 0; i < ARRAY_SIZE(tcp_authopt_rfc9235_vectors); i++) {
+		const struct tcp_authopt_test_vector *v = vec(i);
+		struct sk_buff *skb = vec_skb(test, v, paged);
+
+		vec_layout(v, &thoff, &saddr, &daddr);
+		KUNIT_EXPECT_EQ(test, skb->len, v->packet_len);
+		KUNIT_EXPECT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key,
+							   v->exclude_opts, 0,
+							   v->ipv6 ? AF_INET6 : AF_INET,
+							   saddr, daddr, skb, mac), 0);
+		EXPECT_BYTES_EQ(test, mac, v->mac, TCP_AUTHOPT_MACLEN,
+				       "section %s %s%s", v->section, v->kind,
+				       paged ? " (paged)" : "");
+		kfree_skb(skb);
+	}
+}
+
+static void test_rfc9235_macs(struct kunit *test)
+{
+	check_vector_macs(test, false);
+}
+
+static void test_rfc9235_macs_paged(struct kunit *test)
+{
+	check_vector_macs(test, true);
+}
+
+/* The MAC covers SNE, payload and (unless excluded) options: change each. */
+static void test_mac_inputs(struct kunit *test)
+{
+	const struct tcp_authopt_test_vector *v = NULL;
+	u8 mac[TCP_AUTHOPT_MACLEN];
+	const u8 *saddr, *daddr;
+	struct sk_buff *skb;
+	unsigned int i, thoff;
+
+	for (i = 0; i < ARRAY_SIZE(tcp_authopt_rfc9235_vectors); i++)
+		if (!vec_is_syn(vec(i)) && !vec(i)->exclude_opts)
+			v = vec(i);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+
+	skb = vec_skb(test, v, false);
+	vec_layout(v, &thoff, &saddr, &daddr);
+	/* Another SNE, same bytes. */
+	KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key, false, 1,
+						   v->ipv6 ? AF_INET6 : AF_INET,
+						   saddr, daddr, skb, mac), 0);
+	EXPECT_BYTES_NE(test, mac, v->mac, TCP_AUTHOPT_MACLEN, "section %s", v->section);
+	/* The checksum field is zeroed for the MAC: changing it changes nothing. */
+	skb->data[thoff + 16] ^= 0xff;
+	KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key, false, 0,
+						   v->ipv6 ? AF_INET6 : AF_INET,
+						   saddr, daddr, skb, mac), 0);
+	EXPECT_BYTES_EQ(test, mac, v->mac, TCP_AUTHOPT_MACLEN, "section %s", v->section);
+	/* Last payload byte. */
+	skb->data[skb->len - 1] ^= 1;
+	KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key, false, 0,
+						   v->ipv6 ? AF_INET6 : AF_INET,
+						   saddr, daddr, skb, mac), 0);
+	EXPECT_BYTES_NE(test, mac, v->mac, TCP_AUTHOPT_MACLEN, "section %s", v->section);
+	kfree_skb(skb);
+}
+
+static void test_kdf_key_lengths(struct kunit *test)
+{
+	u8 key[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, ARRAY_SIZE(tcp_authopt_kdf_vectors), 8);
+	for (i = 0; i < ARRAY_SIZE(tcp_authopt_kdf_vectors); i++) {
+		const struct tcp_authopt_test_kdf *k = &tcp_authopt_kdf_vectors[i];
+
+		KUNIT_ASSERT_EQ(test, tcp_authopt_kdf(k->alg, tcp_authopt_kdf_mkt, k->mkt_len,
+						      tcp_authopt_kdf_test_context,
+						      sizeof(tcp_authopt_kdf_test_context), key), 0);
+		EXPECT_BYTES_EQ(test, key, k->traffic_key, k->traffic_key_len,
+				       "alg %u mkt_len %u", k->alg, k->mkt_len);
+	}
+	/* Lengths outside 1..80 and unknown algorithms are refused. */
+	KUNIT_EXPECT_EQ(test, tcp_authopt_kdf(1, tcp_authopt_kdf_mkt, 0,
+					      tcp_authopt_kdf_test_context, 20, key), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tcp_authopt_kdf(3, tcp_authopt_kdf_mkt, 16,
+					      tcp_authopt_kdf_test_context, 20, key), -EINVAL);
+}
+
+/* RFC 9187 section 6: sequence numbers in receive order, expected SNE. */
+static const u32 rfc9187_sequence[][2] = {
+	{ 0, 0x00000000 }, { 0, 0x30000000 }, { 0, 0x90000000 }, { 0, 0x70000000 },
+	{ 0, 0xa0000000 }, { 1, 0x00000001 }, { 0, 0xe0000000 }, { 1, 0x00000000 },
+	{ 1, 0x7fffffff }, { 1, 0x00000000 }, { 1, 0x50000000 }, { 1, 0x80000000 },
+	{ 1, 0x00000001 }, { 1, 0x40000000 }, { 1, 0x90000000 }, { 1, 0xb0000000 },
+	{ 2, 0x0fffffff }, { 2, 0x20000000 }, { 2, 0x90000000 }, { 2, 0x70000000 },
+	{ 2, 0xa0000000 }, { 3, 0x00004000 }, { 2, 0xd0000000 }, { 3, 0x20000000 },
+	{ 3, 0x90000000 }, { 3, 0x70000000 }, { 3, 0xa0000000 }, { 4, 0x00004000 },
+	{ 3, 0xd0000000 },
+};
+
+static void test_sne_rfc9187(struct kunit *test)
+{
+	u32 ref_sne = 0, ref_seq = 0, sne;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(rfc9187_sequence); i++) {
+		u32 seq = rfc9187_sequence[i][1];
+
+		sne = tcp_authopt_compute_sne(ref_sne, ref_seq, seq);
+		KUNIT_EXPECT_EQ_MSG(test, sne, rfc9187_sequence[i][0], "step %u seq %08x",
+				    i + 1, seq);
+		/* The reference point only moves forward. */
+		if (!before(seq, ref_seq)) {
+			ref_sne = sne;
+			ref_seq = seq;
+		}
+	}
+}
+
+static void test_sne_wrap(struct kunit *test)
+{
+	/* Just before and after the wrap, seen from either side of it. */
+	KUNIT_EXPECT_EQ(test, tcp_authopt_compute_sne(5, 0xfffffff0, 0x00000010), 6);
+	KUNIT_EXPECT_EQ(test, tcp_authopt_compute_sne(5, 0xfffffff0, 0xffffff00), 5);
+	KUNIT_EXPECT_EQ(test, tcp_authopt_compute_sne(6, 0x00000010, 0xfffffff0), 5);
+	KUNIT_EXPECT_EQ(test, tcp_authopt_compute_sne(6, 0x00000010, 0x00000020), 6);
+	KUNIT_EXPECT_EQ(test, tcp_authopt_compute_sne(0xffffffff, 0xfffffff0, 0x10), 0);
+}
+
+/* A 20-byte TCP header followed by @optlen option bytes. */
+static const u8 *parse_opts(struct kunit *test, const u8 *opts, unsigned int optlen)
+{
+	u8 *buf = kunit_kzalloc(test, sizeof(struct tcphdr) + 40, GFP_KERNEL);
+	struct tcphdr *th = (struct tcphdr *)buf;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_LE(test, optlen, 40);
+	KUNIT_ASSERT_EQ(test, optlen % 4, 0);
+	th->doff = (sizeof(*th) + optlen) / 4;
+	memcpy(buf + sizeof(*th), opts, optlen);
+	return tcp_authopt_find_option(th);
+}
+
+#define AO_OPT(keyid)	29, 16, keyid, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+
+static void test_find_option(struct kunit *test)
+{
+	static const u8 ts_ao[] = { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, AO_OPT(5) };
+	static const u8 none[] = { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2 };
+	static const u8 eol_first[] = { 0, 0, 0, 0, AO_OPT(5) };
+	static const u8 short_len[] = { 29, 15, 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0 };
+	static const u8 long_len[] = { 29, 17, 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+				       0, 0, 0, 0 };
+	static const u8 truncated[] = { 1, 1, 1, 1, 29, 16, 5, 0 };
+	static const u8 zero_size[] = { 8, 0, 0, 0, AO_OPT(5) };
+	static const u8 one_size[] = { 8, 1, 0, 0, AO_OPT(5) };
+	static const u8 overrun[] = { 1, 1, 1, 8 };
+	static const u8 twice[] = { AO_OPT(5), AO_OPT(6) };
+	const u8 *opt;
+
+	opt = parse_opts(test, ts_ao, sizeof(ts_ao));
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(opt));
+	KUNIT_EXPECT_EQ(test, opt[2], 5);
+	KUNIT_EXPECT_NULL(test, parse_opts(test, none, sizeof(none)));
+	KUNIT_EXPECT_NULL(test, parse_opts(test, none, 0));
+	KUNIT_EXPECT_NULL(test, parse_opts(test, eol_first, sizeof(eol_first)));
+	KUNIT_EXPECT_PTR_EQ(test, parse_opts(test, short_len, sizeof(short_len)),
+			    ERR_PTR(-EINVAL));
+	KUNIT_EXPECT_PTR_EQ(test, parse_opts(test, long_len, sizeof(long_len)),
+			    ERR_PTR(-EINVAL));
+	KUNIT_EXPECT_PTR_EQ(test, parse_opts(test, truncated, sizeof(truncated)),
+			    ERR_PTR(-EINVAL));
+	KUNIT_EXPECT_PTR_EQ(test, parse_opts(test, zero_size, sizeof(zero_size)),
+			    ERR_PTR(-EINVAL));
+	KUNIT_EXPECT_PTR_EQ(test, parse_opts(test, one_size, sizeof(one_size)),
+			    ERR_PTR(-EINVAL));
+	KUNIT_EXPECT_PTR_EQ(test, parse_opts(test, overrun, sizeof(overrun)),
+			    ERR_PTR(-EINVAL));
+	KUNIT_EXPECT_PTR_EQ(test, parse_opts(test, twice, sizeof(twice)), ERR_PTR(-EINVAL));
+}
+
+/* Key database: a private one, never a namespace's. */
+
+struct keydb_test {
+	struct tcp_authopt_keydb db;
+};
+
+static struct tcp_authopt_key_info *make_key(struct kunit *test, u32 flags, u8 send_id,
+					     u8 recv_id, const char *addr, u32 prefixlen)
+{
+	struct tcp_authopt_key opt = {
+		.flags = flags,
+		.send_id = send_id,
+		.recv_id = recv_id,
+		.alg = TCP_AUTHOPT_ALG_HMAC_SHA_1_96,
+		.keylen = 4,
+		.key = "test",
+		.prefixlen = prefixlen,
+	};
+	struct tcp_authopt_key_info *key;
+
+	if (addr) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&opt.addr;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = in_aton(addr);
+	}
+	key = tcp_authopt_key_from_opt(&init_net, &opt);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(key));
+	return key;
+}
+
+/* Add, dropping the key when the database refuses it. */
+static int add_key(struct kunit *test, u32 flags, u8 send_id, u8 recv_id,
+		   const char *addr, u32 prefixlen)
+{
+	struct keydb_test *t = test->priv;
+	struct tcp_authopt_key_info *key = make_key(test, flags, send_id, recv_id, addr,
+						     prefixlen);
+	int err = tcp_authopt_keydb_add(&t->db, key);
+
+	if (err)
+		tcp_authopt_key_put(key);
+	return err;
+}
+
+static int del_key(struct kunit *test, u32 flags, u8 send_id, u8 recv_id,
+		   const char *addr, u32 prefixlen)
+{
+	struct keydb_test *t = test->priv;
+	struct tcp_authopt_key_info *key = make_key(test, flags, send_id, recv_id, addr,
+						     prefixlen);
+	int err = tcp_authopt_keydb_del(&t->db, key);
+
+	tcp_authopt_key_put(key);
+	return err;
+}
+
+/* The keys for a peer, as "send_id/recv_id/specificity" words. */
+static void lookup(struct kunit *test, const char *peer, char *out, size_t size)
+{
+	struct tcp_authopt_conn conn = { .family = AF_INET, .lport = 179, .rport = 40000 };
+	struct tcp_authopt_key_info *keys[8];
+	struct keydb_test *t = test->priv;
+	int n, i, pos = 0;
+
+	conn.raddr.v4.s_addr = in_aton(peer);
+	mutex_lock(&t->db.mutex);
+	n = tcp_authopt_keydb_lookup(&t->db, &conn, keys, ARRAY_SIZE(keys));
+	out[0] = 0;
+	for (i = 0; i < n; i++)
+		pos += scnprintf(out + pos, size - pos, "%s%u/%u/%d", i ? " " : "",
+				 keys[i]->send_id, keys[i]->recv_id,
+				 tcp_authopt_key_specificity(keys[i]));
+	mutex_unlock(&t->db.mutex);
+}
+
+#define BIND	TCP_AUTHOPT_KEY_ADDR_BIND
+#define PREFIX	(TCP_AUTHOPT_KEY_ADDR_BIND | TCP_AUTHOPT_KEY_PREFIXLEN)
+
+static void test_keydb_ambiguity(struct kunit *test)
+{
+	struct keydb_test *t = test->priv;
+	char buf[128];
+
+	KUNIT_EXPECT_EQ(test, add_key(test, 0, 1, 1, NULL, 0), 0);
+	/* Equally specific (both unbound) with a shared send_id or recv_id. */
+	KUNIT_EXPECT_EQ(test, add_key(test, 0, 1, 2, NULL, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, add_key(test, 0, 2, 1, NULL, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, add_key(test, 0, 2, 2, NULL, 0), 0);
+	/* More specific keys may reuse ids: they shadow the unbound ones. */
+	KUNIT_EXPECT_EQ(test, add_key(test, BIND, 1, 3, "198.51.100.1", 0), 0);
+	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 1, 4, "198.51.100.0", 24), 0);
+	/* Same prefix, same length, shared send_id. */
+	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 1, 5, "198.51.100.77", 24), -EEXIST);
+	/* Same length, another prefix: never the same connection. */
+	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 1, 5, "203.0.113.0", 24), 0);
+	/* Exact address bindings for other addresses do not overlap. */
+	KUNIT_EXPECT_EQ(test, add_key(test, BIND, 1, 3, "198.51.100.2", 0), 0);
+	KUNIT_EXPECT_EQ(test, t->db.count, 6);
+
+	/* Most specific first; 1/1 is shadowed by 1/3 (send_id 1). */
+	lookup(test, "198.51.100.1", buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "1/3/132 2/2/0");
+	/* The /24 key (spec (24+1)*4) shadows 1/1. */
+	lookup(test, "198.51.100.9", buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "1/4/100 2/2/0");
+	lookup(test, "192.0.2.1", buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "1/1/0 2/2/0");
+	lookup(test, "203.0.113.200", buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "1/5/100 2/2/0");
+}
+
+static void test_keydb_replace_delete(struct kunit *test)
+{
+	struct keydb_test *t = test->priv;
+	struct tcp_authopt_key_info *k;
+
+	KUNIT_EXPECT_EQ(test, add_key(test, BIND, 1, 1, "198.51.100.1", 0), 0);
+	/* Same identity: replaced in place, not added. */
+	KUNIT_EXPECT_EQ(test, add_key(test, BIND | TCP_AUTHOPT_KEY_NOSEND, 1, 1,
+				      "198.51.100.1", 0), 0);
+	KUNIT_EXPECT_EQ(test, t->db.count, 1);
+	k = hlist_entry(t->db.head.first, struct tcp_authopt_key_info, node);
+	KUNIT_EXPECT_TRUE(test, k->flags & TCP_AUTHOPT_KEY_NOSEND);
+	/* Delete needs the identity: the unbound key is another one. */
+	KUNIT_EXPECT_EQ(test, del_key(test, 0, 1, 1, NULL, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, del_key(test, BIND, 1, 1, "198.51.100.1", 0), 0);
+	KUNIT_EXPECT_EQ(test, del_key(test, BIND, 1, 1, "198.51.100.1", 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, t->db.count, 0);
+	/* Prefixes are stored canonical: host bits do not make another key. */
+	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 1, 1, "198.51.100.7", 24), 0);
+	KUNIT_EXPECT_EQ(test, del_key(test, PREFIX, 1, 1, "198.51.100.0", 24), 0);
+}
+
+static void test_key_from_opt_errors(struct kunit *test)
+{
+	struct tcp_authopt_key opt = { .alg = 1, .keylen = 1 };
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&opt.addr;
+	struct tcp_authopt_key_info *key;
+
+	key = tcp_authopt_key_from_opt(&init_net, &opt);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(key));
+	tcp_authopt_key_put(key);
+
+#define EXPECT_EINVAL(field, value) do {					\
+		struct tcp_authopt_key bad = opt;				\
+		bad.field = value;						\
+		KUNIT_EXPECT_PTR_EQ(test, tcp_authopt_key_from_opt(&init_net, &bad), \
+				    ERR_PTR(-EINVAL));				\
+	} while (0)
+	EXPECT_EINVAL(flags, 1 << 13);
+	EXPECT_EINVAL(alg, 0);
+	EXPECT_EINVAL(alg, 3);
+	EXPECT_EINVAL(keylen, 0);
+	EXPECT_EINVAL(keylen, 81);
+	EXPECT_EINVAL(flags, TCP_AUTHOPT_KEY_ADDR_BIND);	/* family 0 */
+	sin6->sin6_family = AF_INET6;
+	opt.flags = PREFIX;
+	opt.prefixlen = 128;
+	key = tcp_authopt_key_from_opt(&init_net, &opt);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(key));
+	tcp_authopt_key_put(key);
+	EXPECT_EINVAL(prefixlen, 129);
+	EXPECT_EINVAL(prefixlen, 0x80000000);
+	opt.flags = TCP_AUTHOPT_KEY_IFINDEX;
+	EXPECT_EINVAL(ifindex, 1);		/* lo is no L3 master */
+	opt.flags = TCP_AUTHOPT_KEY_LOCAL_PORT;
+	opt.local_port_min = 2;
+	opt.local_port_max = 1;
+	KUNIT_EXPECT_PTR_EQ(test, tcp_authopt_key_from_opt(&init_net, &opt), ERR_PTR(-EINVAL));
+#undef EXPECT_EINVAL
+}
+
+static int keydb_test_init(struct kunit *test)
+{
+	struct keydb_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	if (!t)
+		return -ENOMEM;
+	tcp_authopt_keydb_init(&t->db);
+	test->priv = t;
+	return 0;
+}
+
+static void keydb_test_exit(struct kunit *test)
+{
+	struct keydb_test *t = test->priv;
+
+	tcp_authopt_keydb_flush(&t->db);
+	/* Keys are freed after a grace period; do not leave them behind. */
+	rcu_barrier();
+}
+
+static int crypto_suite_init(struct kunit_suite *suite)
+{
+	return tcp_authopt_crypto_init();
+}
+
+static struct kunit_case tcp_authopt_crypto_cases[] = {
+	KUNIT_CASE(test_rfc9235_traffic_keys),
+	KUNIT_CASE(test_rfc9235_macs),
+	KUNIT_CASE(test_rfc9235_macs_paged),
+	KUNIT_CASE(test_mac_inputs),
+	KUNIT_CASE(test_kdf_key_lengths),
+	KUNIT_CASE(test_sne_rfc9187),
+	KUNIT_CASE(test_sne_wrap),
+	KUNIT_CASE(test_find_option),
+	{}
+};
+
+static struct kunit_suite tcp_authopt_crypto_suite = {
+	.name = "tcp_authopt_crypto",
+	.suite_init = crypto_suite_init,
+	.test_cases = tcp_authopt_crypto_cases,
+};
+
+static struct kunit_case tcp_authopt_keydb_cases[] = {
+	KUNIT_CASE(test_keydb_ambiguity),
+	KUNIT_CASE(test_keydb_replace_delete),
+	KUNIT_CASE(test_key_from_opt_errors),
+	{}
+};
+
+static struct kunit_suite tcp_authopt_keydb_suite = {
+	.name = "tcp_authopt_keydb",
+	.init = keydb_test_init,
+	.exit = keydb_test_exit,
+	.test_cases = tcp_authopt_keydb_cases,
+};
+
+kunit_test_suites(&tcp_authopt_crypto_suite, &tcp_authopt_keydb_suite);
+
+MODULE_LICENSE("GPL");
