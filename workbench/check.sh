@@ -63,6 +63,7 @@ stage_selftests() {
 	[ -d "$(selftest_dirs)" ] || { echo "no selftests in the tree yet"; return 1; }
 	make -s -C "$TREE" O="$hdr" ARCH=x86 headers >/dev/null || return 1
 	rm -rf "$out" "$res"
+	mkdir -p "$out"
 	make -s -C "$(selftest_dirs)" OUTPUT="$out" KHDR_INCLUDES="-isystem $hdr/usr/include" \
 		>"$LOGS/selftests-build.log" 2>&1 || { tail -n 30 "$LOGS/selftests-build.log"; return 1; }
 	progs=$(find "$out" -maxdepth 1 -type f -perm -u+x | sort)

@@ -22,7 +22,7 @@ git -c user.name=check -c user.email=check@example.org am -q $(ls "$exp"/*.patch
 	die "git am failed on a fresh base"
 
 # With this host's UML fixes on top, the result must be the very tree we test.
-for p in "$REPO"/workbench/uml-host/*.patch; do git apply "$p"; done
+for p in "$REPO"/workbench/uml-host/*.patch "$REPO"/workbench/uml-host/ours/*.patch; do git apply "$p"; done
 git add -A -f .
 git -c user.name=check -c user.email=check@example.org commit -q -m uml-host
 want=$(git -C "$TREE" rev-parse 'HEAD^{tree}')

@@ -33,9 +33,11 @@ if [ -d "$TREE/.git" ]; then
 fi
 
 # "upstream" is the Debian source as shipped; "base" adds the UML fixes
-# this build host needs (workbench/uml-host), which are not part of the
+# this build host needs (workbench/uml-host/*.patch for both kernels, ours/
+# for 6.1 only), which are not part of the
 # series and never exported.
-stamp="$have $(cat "$REPO"/workbench/uml-host/*.patch | sha1sum | cut -c1-12)"
+uml_fixes=$(ls "$REPO"/workbench/uml-host/*.patch "$REPO"/workbench/uml-host/ours/*.patch)
+stamp="$have $(cat $uml_fixes | sha1sum | cut -c1-12)"
 if [ ! -d "$TREE/.git" ] || [ "$(git -C "$TREE" config tcpauthopt.base || true)" != "$stamp" ]; then
 	note "unpacking $pkg $have into $TREE (once)"
 	rm -rf "$TREE"
@@ -45,7 +47,7 @@ if [ ! -d "$TREE/.git" ] || [ "$(git -C "$TREE" config tcpauthopt.base || true)"
 	git -C "$TREE" add -A -f .
 	GIT_AUTHOR_DATE=$GIT_COMMITTER_DATE git -C "$TREE" commit -q -m "Linux $pkg $have (Debian)"
 	git -C "$TREE" tag -f upstream >/dev/null
-	for p in "$REPO"/workbench/uml-host/*.patch; do
+	for p in $uml_fixes; do
 		git -C "$TREE" apply --index "$p" || die "$p does not apply"
 	done
 	GIT_AUTHOR_DATE=$GIT_COMMITTER_DATE git -C "$TREE" commit -q -m \

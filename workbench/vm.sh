@@ -49,7 +49,7 @@ uml | peer)
 	net=""
 	[ -z "$switch" ] || net="eth0=daemon,,unix,$switch"
 	# UML keeps guest memory in a file under TMPDIR; give each VM its own.
-	set -- env TMPDIR=/dev/shm "$bin" mem="$mem" rootfstype=hostfs rootflags=/ ro \
+	set -- env TMPDIR=/dev/shm "$bin" mem="$mem" rootfstype=hostfs rootflags=/ ro slab_nomerge \
 		init="$REPO/workbench/vm-init" con0=fd:0,fd:1 con=null $net $env_args
 	;;
 x86)
@@ -62,7 +62,7 @@ x86)
 		-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \
 		-fsdev local,id=out,path="$out",security_model=none \
 		-device virtio-9p-pci,fsdev=out,mount_tag=out \
-		-append "console=ttyS0 root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L ro init=$REPO/workbench/vm-init vm_halt=b panic=-1 $env_args"
+		-append "console=ttyS0 slab_nomerge root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L ro init=$REPO/workbench/vm-init vm_halt=b panic=-1 $env_args"
 	;;
 *) die "unknown kernel kind $kind" ;;
 esac
@@ -77,10 +77,10 @@ elif [ "$status" != 0 ]; then
 	rc=$status
 fi
 # Kernel messages carry a [timestamp]; test output does not.
-splat='^\[ *[0-9]+\.[0-9]+\] .*(WARNING:|BUG:|KASAN:|UBSAN:|Kernel panic|Oops|general protection|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|sleeping function called|lock held when returning|INFO: task .* blocked)|^unreferenced object'
+splat='^\[ *[0-9]+\.[0-9]+\] .*(WARNING:|BUG:|KASAN:|UBSAN:|Kernel panic|Oops|general protection|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|sleeping function called|lock held when returning|INFO: task .* blocked)|^LEAK: '
 if grep -Eq "$splat" "$log"; then
 	echo "vm[$name]: kernel splat in $log:" >&2
-	grep -E "$splat" "$log" | head -n 10 >&2
+	{ grep -E "$splat" "$log" || true; } | sed -n 1,20p >&2
 	[ $rc != 0 ] || rc=124
 fi
 exit $rc
