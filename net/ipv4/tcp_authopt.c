@@ -38,6 +38,9 @@ struct tcp_authopt_net {
 };
 
 static unsigned int tcp_authopt_net_id __read_mostly;
+/* Own caches: /proc/slabinfo then counts exactly our objects (leak checks). */
+static struct kmem_cache *tcp_authopt_key_cache __read_mostly;
+static struct kmem_cache *tcp_authopt_info_cache __read_mostly;
 
 static struct tcp_authopt_net *tcp_authopt_net(const struct net *net)
 {
@@ -77,7 +80,8 @@ static void tcp_authopt_key_free_rcu(struct rcu_head *rcu)
 {
 	struct tcp_authopt_key_info *key = container_of(rcu, struct tcp_authopt_key_info, rcu);
 
-	kfree_sensitive(key);
+	memzero_explicit(key->key, sizeof(key->key));
+	kmem_cache_free(tcp_authopt_key_cache, key);
 }
 
 /**
@@ -418,7 +422,7 @@ struct tcp_authopt_key_info *tcp_authopt_key_from_opt(struct net *net,
 	if ((flags & TCP_AUTHOPT_KEY_REMOTE_PORT) && opt->remote_port_min > opt->remote_port_max)
 		return ERR_PTR(-EINVAL);
 
-	key = kzalloc(sizeof(*key), GFP_KERNEL);
+	key = kmem_cache_zalloc(tcp_authopt_key_cache, GFP_KERNEL);
 	if (!key)
 		return ERR_PTR(-ENOMEM);
 	refcount_set(&key->refcnt, 1);
@@ -475,11 +479,16 @@ static struct tcp_authopt_info *tcp_authopt_info_get_or_create(struct sock *sk)
 
 	if (info)
 		return info;
-	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	info = kmem_cache_zalloc(tcp_authopt_info_cache, GFP_KERNEL);
 	if (!info)
 		return ERR_PTR(-ENOMEM);
 	rcu_assign_pointer(tcp_sk(sk)->authopt_info, info);
 	return info;
+}
+
+static void tcp_authopt_info_free_rcu(struct rcu_head *rcu)
+{
+	kmem_cache_free(tcp_authopt_info_cache, container_of(rcu, struct tcp_authopt_info, rcu));
 }
 
 /**
@@ -494,7 +503,7 @@ void tcp_authopt_clear(struct sock *sk)
 	if (!info)
 		return;
 	RCU_INIT_POINTER(tcp_sk(sk)->authopt_info, NULL);
-	kfree_rcu(info, rcu);
+	call_rcu(&info->rcu, tcp_authopt_info_free_rcu);
 }
 
 /*
@@ -706,7 +715,7 @@ int tcp_authopt_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 /* /proc/net/tcp_authopt: the keys of the namespace, never their material. */
 static int tcp_authopt_proc_show(struct seq_file *seq, void *v)
 {
-	struct tcp_authopt_keydb *db = tcp_authopt_net_db(seq_file_net(seq));
+	struct tcp_authopt_keydb *db = tcp_authopt_net_db(seq_file_single_net(seq));
 	struct tcp_authopt_key_info *key;
 
 	seq_puts(seq, "flags\tsend_id\trecv_id\talg\taddr\tl3index\n");
@@ -808,6 +817,8 @@ static struct pernet_operations tcp_authopt_net_ops = {
 
 static int __init tcp_authopt_init(void)
 {
+	tcp_authopt_key_cache = KMEM_CACHE(tcp_authopt_key_info, SLAB_PANIC);
+	tcp_authopt_info_cache = KMEM_CACHE(tcp_authopt_info, SLAB_PANIC);
 	return register_pernet_subsys(&tcp_authopt_net_ops);
 }
 fs_initcall(tcp_authopt_init);
