@@ -18,6 +18,8 @@
 #include <linux/sockptr.h>
 #include <net/net_namespace.h>
 #include <net/tcp.h>
+#include <net/dropreason.h>
+#include <linux/jump_label.h>
 
 struct sk_buff;
 struct sock;
@@ -104,11 +106,13 @@ struct tcp_authopt_key_info {
  * @head: keys, RCU readers on the packet path
  * @mutex: serialises writers
  * @count: number of keys
+ * @gen: changes whenever a key is added, replaced or removed
  */
 struct tcp_authopt_keydb {
 	struct hlist_head head;
 	struct mutex mutex;
 	unsigned int count;
+	unsigned int gen;
 };
 
 /**
@@ -130,10 +134,26 @@ struct tcp_authopt_conn {
 	} raddr;
 };
 
-/* Upper bound of keys that can apply to one connection (one per send_id). */
-#define TCP_AUTHOPT_MAX_CONN_KEYS	256
 /* Keys per network namespace. */
 #define TCP_AUTHOPT_MAX_KEYS		65536
+/* Matching keys considered for one connection, before shadowing. */
+#define TCP_AUTHOPT_LOOKUP_MAX		32
+/* Keys a connection caches with their traffic keys (most specific first). */
+#define TCP_AUTHOPT_CONN_KEYS		8
+
+/**
+ * struct tcp_authopt_conn_key - a key that applies to a connection
+ * @key: the key, a reference held
+ * @tkeys_valid: @send_other and @recv_other are derived for the current ISNs
+ * @send_other: Send_Other traffic key (RFC 5925 5.2)
+ * @recv_other: Receive_Other traffic key
+ */
+struct tcp_authopt_conn_key {
+	struct tcp_authopt_key_info *key;
+	bool tkeys_valid;
+	u8 send_other[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
+	u8 recv_other[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
+};
 
 /**
  * struct tcp_authopt_info - TCP-AO state of a socket that takes part
@@ -150,6 +170,11 @@ struct tcp_authopt_conn {
  * @rcv_sne: sequence number extension of @rcv_seq
  * @snd_seq: highest sequence number sent, reference for the send SNE
  * @rcv_seq: highest sequence number received, reference for the receive SNE
+ * @recv_ids_valid: @recv_keyid and @recv_rnextkeyid hold what the peer sent
+ * @keys_valid: @keys is the set for database generation @db_gen
+ * @db_gen: generation of the namespace key database @keys was taken from
+ * @nkeys: number of entries in @keys
+ * @keys: the keys that apply to the connection, most specific first
  */
 struct tcp_authopt_info {
 	struct rcu_head rcu;
@@ -165,6 +190,11 @@ struct tcp_authopt_info {
 	u32 rcv_sne;
 	u32 snd_seq;
 	u32 rcv_seq;
+	bool recv_ids_valid;
+	bool keys_valid;
+	unsigned int db_gen;
+	unsigned int nkeys;
+	struct tcp_authopt_conn_key keys[TCP_AUTHOPT_CONN_KEYS];
 };
 
 struct tcp_authopt_keydb *tcp_authopt_net_db(const struct net *net);
@@ -173,6 +203,27 @@ int tcp_authopt_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 int tcp_authopt_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 			   sockptr_t optlen, int len);
 void tcp_authopt_clear(struct sock *sk);
+struct tcp_authopt_info *tcp_authopt_info_alloc(gfp_t gfp);
+
+/* On the wire (tcp_authopt_wire.c) */
+DECLARE_STATIC_KEY_FALSE(tcp_authopt_needed_key);
+#define tcp_authopt_needed static_branch_unlikely(&tcp_authopt_needed_key)
+
+struct tcp_authopt_key_info *tcp_authopt_select_key(struct sock *sk, u8 *rnextkeyid);
+int tcp_authopt_hash(struct sock *sk, struct sk_buff *skb,
+		     struct tcp_authopt_key_info *key, u8 *mac);
+struct tcp_authopt_key_info *tcp_authopt_select_key_req(const struct sock *listener,
+							const struct request_sock *req,
+							u8 *rnextkeyid);
+int tcp_authopt_hash_req(const struct request_sock *req, struct sk_buff *skb,
+			 const struct tcp_authopt_key_info *key, u8 *mac);
+void tcp_authopt_req_init(struct request_sock *req, const struct sk_buff *skb);
+int tcp_authopt_openreq_child(struct sock *newsk, const struct sock *listener,
+			      const struct request_sock *req);
+enum skb_drop_reason tcp_authopt_inbound_check(struct sock *sk, struct sk_buff *skb);
+enum skb_drop_reason tcp_authopt_inbound_check_req(struct request_sock *req,
+						   struct sk_buff *skb);
+void tcp_authopt_release_keys(struct tcp_authopt_info *info);
 
 void tcp_authopt_keydb_init(struct tcp_authopt_keydb *db);
 void tcp_authopt_keydb_flush(struct tcp_authopt_keydb *db);
@@ -207,6 +258,7 @@ int tcp_authopt_calc_mac(u8 alg_id, const u8 *traffic_key, bool exclude_opts,
 
 /* Option parsing */
 const u8 *tcp_authopt_find_option(const struct tcphdr *th);
+bool tcp_authopt_has_md5(const struct tcphdr *th);
 
 /**
  * tcp_authopt_compute_sne() - sequence number extension of a sequence number

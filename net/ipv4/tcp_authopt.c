@@ -74,6 +74,7 @@ void tcp_authopt_keydb_init(struct tcp_authopt_keydb *db)
 	INIT_HLIST_HEAD(&db->head);
 	mutex_init(&db->mutex);
 	db->count = 0;
+	db->gen = 0;
 }
 
 static void tcp_authopt_key_free_rcu(struct rcu_head *rcu)
@@ -97,12 +98,19 @@ void tcp_authopt_key_put(struct tcp_authopt_key_info *key)
 		call_rcu(&key->rcu, tcp_authopt_key_free_rcu);
 }
 
+/* Tell sockets that cache key sets to look again; db->mutex held. */
+static void tcp_authopt_keydb_changed(struct tcp_authopt_keydb *db)
+{
+	smp_store_release(&db->gen, db->gen + 1);
+}
+
 static void tcp_authopt_key_unlink(struct tcp_authopt_keydb *db,
 				   struct tcp_authopt_key_info *key)
 {
 	hlist_del_rcu(&key->node);
 	WRITE_ONCE(key->dead, true);
 	db->count--;
+	tcp_authopt_keydb_changed(db);
 	tcp_authopt_key_put(key);
 }
 
@@ -295,6 +303,7 @@ int tcp_authopt_keydb_add(struct tcp_authopt_keydb *db,
 		hlist_add_head_rcu(&key->node, &db->head);
 		db->count++;
 	}
+	tcp_authopt_keydb_changed(db);
 out:
 	mutex_unlock(&db->mutex);
 	return err;
@@ -472,16 +481,28 @@ static struct tcp_authopt_info *tcp_authopt_info_get(struct sock *sk)
 	return rcu_dereference_protected(tcp_sk(sk)->authopt_info, lockdep_sock_is_held(sk));
 }
 
-/* The socket takes part in TCP-AO from now on. */
+/**
+ * tcp_authopt_info_alloc() - zeroed TCP-AO state for a socket
+ * @gfp: allocation flags
+ *
+ * Return: the state or NULL.
+ */
+struct tcp_authopt_info *tcp_authopt_info_alloc(gfp_t gfp)
+{
+	return kmem_cache_zalloc(tcp_authopt_info_cache, gfp);
+}
+
+/* The socket takes part in TCP-AO from now on; GSO would share one MAC. */
 static struct tcp_authopt_info *tcp_authopt_info_get_or_create(struct sock *sk)
 {
 	struct tcp_authopt_info *info = tcp_authopt_info_get(sk);
 
 	if (info)
 		return info;
-	info = kmem_cache_zalloc(tcp_authopt_info_cache, GFP_KERNEL);
+	info = tcp_authopt_info_alloc(GFP_KERNEL);
 	if (!info)
 		return ERR_PTR(-ENOMEM);
+	sk_gso_disable(sk);
 	rcu_assign_pointer(tcp_sk(sk)->authopt_info, info);
 	return info;
 }
@@ -503,6 +524,7 @@ void tcp_authopt_clear(struct sock *sk)
 	if (!info)
 		return;
 	RCU_INIT_POINTER(tcp_sk(sk)->authopt_info, NULL);
+	tcp_authopt_release_keys(info);
 	call_rcu(&info->rcu, tcp_authopt_info_free_rcu);
 }
 
@@ -638,6 +660,8 @@ int tcp_authopt_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 {
 	if (!tcp_authopt_enabled(sock_net(sk)))
 		return -EPERM;
+	/* From the first use on, the TCP hooks look for TCP-AO state. */
+	static_branch_enable(&tcp_authopt_needed_key);
 	switch (optname) {
 	case TCP_AUTHOPT:
 		return tcp_authopt_set(sk, optval, optlen);

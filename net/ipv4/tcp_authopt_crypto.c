@@ -226,20 +226,17 @@ unsigned int tcp_authopt_kdf_context(u8 *buf, int family,
 	return p + 12 - buf;
 }
 
-/**
- * tcp_authopt_find_option() - find the TCP-AO option of a TCP header
- * @th: TCP header, followed by th->doff * 4 - 20 bytes of options
- *
- * Return: the option (kind, length, KeyID, RNextKeyID, MAC), NULL when
- * there is none, ERR_PTR(-EINVAL) when the options are malformed, the
- * TCP-AO length is not %TCPOLEN_AUTHOPT_OUTPUT, or TCP-AO appears twice.
+/*
+ * Walk the options of @th: the TCP-AO option goes to *@ao (NULL if none),
+ * and *@md5 tells whether an MD5 signature option is present.
  */
-const u8 *tcp_authopt_find_option(const struct tcphdr *th)
+static int tcp_authopt_scan_options(const struct tcphdr *th, const u8 **ao, bool *md5)
 {
 	const u8 *opt = (const u8 *)(th + 1);
 	int len = th->doff * 4 - (int)sizeof(*th);
-	const u8 *found = NULL;
 
+	*ao = NULL;
+	*md5 = false;
 	while (len > 0) {
 		u8 kind = opt[0], size;
 
@@ -251,19 +248,53 @@ const u8 *tcp_authopt_find_option(const struct tcphdr *th)
 			continue;
 		}
 		if (len < 2)
-			return ERR_PTR(-EINVAL);
+			return -EINVAL;
 		size = opt[1];
 		if (size < 2 || size > len)
-			return ERR_PTR(-EINVAL);
+			return -EINVAL;
 		if (kind == TCPOPT_AUTHOPT) {
-			if (found || size != TCPOLEN_AUTHOPT_OUTPUT)
-				return ERR_PTR(-EINVAL);
-			found = opt;
+			if (*ao || size != TCPOLEN_AUTHOPT_OUTPUT)
+				return -EINVAL;
+			*ao = opt;
+		} else if (kind == TCPOPT_MD5SIG) {
+			*md5 = true;
 		}
 		opt += size;
 		len -= size;
 	}
-	return found;
+	return 0;
+}
+
+/**
+ * tcp_authopt_find_option() - find the TCP-AO option of a TCP header
+ * @th: TCP header, followed by th->doff * 4 - 20 bytes of options
+ *
+ * Return: the option (kind, length, KeyID, RNextKeyID, MAC), NULL when
+ * there is none, ERR_PTR(-EINVAL) when the options are malformed, the
+ * TCP-AO length is not %TCPOLEN_AUTHOPT_OUTPUT, or TCP-AO appears twice.
+ */
+const u8 *tcp_authopt_find_option(const struct tcphdr *th)
+{
+	const u8 *ao;
+	bool md5;
+
+	if (tcp_authopt_scan_options(th, &ao, &md5))
+		return ERR_PTR(-EINVAL);
+	return ao;
+}
+
+/**
+ * tcp_authopt_has_md5() - does a TCP header carry an MD5 signature option
+ * @th: TCP header with well-formed options
+ *
+ * Return: true when it does.
+ */
+bool tcp_authopt_has_md5(const struct tcphdr *th)
+{
+	const u8 *ao;
+	bool md5;
+
+	return !tcp_authopt_scan_options(th, &ao, &md5) && md5;
 }
 
 /* Feed bytes [offset, skb->len) of @skb, paged data included. */
