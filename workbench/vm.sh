@@ -38,7 +38,7 @@ cmd=$out/cmd.sh
 	echo
 } >"$cmd"
 
-env_args="vm_cmd=$cmd vm_out=$out vm_name=$name vm_kind=$kind vm_leakcheck=$leak"
+env_args="vm_repo=$REPO vm_cmd=$cmd vm_out=$out vm_name=$name vm_kind=$kind vm_leakcheck=$leak"
 [ -z "$ip4" ] || env_args+=" vm_ip4=$ip4"
 [ -z "$ip6" ] || env_args+=" vm_ip6=$ip6"
 
