@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 set +e
 
-all_stages="kunit selftests pytest peer_tcp_ao"
+all_stages="kunit selftests pytest peer_tcp_ao interop"
 stages=${*:-$all_stages}
 results=$BUILD/results
 rm -rf "$results"
@@ -98,6 +98,8 @@ stage_pytest() {
 
 stage_peer_tcp_ao() { "$REPO/workbench/peer-tcp-ao.sh"; }
 
+stage_interop() { "$REPO/workbench/interop.sh"; }
+
 # --- main -----------------------------------------------------------------
 
 build_ok=1
@@ -106,6 +108,7 @@ for s in $stages; do
 	case "$s" in
 	kunit | selftests) need_uml=1 ;;
 	peer_tcp_ao) need_peer=1 ;;
+	interop) need_uml=1 need_peer=1 ;;
 	pytest) ;;
 	*) die "unknown stage $s (stages: $all_stages)" ;;
 	esac
