@@ -110,7 +110,7 @@ struct tcp_authopt_key_info {
  */
 struct tcp_authopt_keydb {
 	struct hlist_head head;
-	struct mutex mutex;
+	struct mutex mutex;	/* serialises writers */
 	unsigned int count;
 	unsigned int gen;
 };

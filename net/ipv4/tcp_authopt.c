@@ -101,6 +101,7 @@ void tcp_authopt_key_put(struct tcp_authopt_key_info *key)
 /* Tell sockets that cache key sets to look again; db->mutex held. */
 static void tcp_authopt_keydb_changed(struct tcp_authopt_keydb *db)
 {
+	/* Pairs with smp_load_acquire() in tcp_authopt_refresh(). */
 	smp_store_release(&db->gen, db->gen + 1);
 }
 
@@ -528,8 +529,7 @@ void tcp_authopt_clear(struct sock *sk)
 	call_rcu(&info->rcu, tcp_authopt_info_free_rcu);
 }
 
-/*
- * Copy a socket option of a structure that may grow: a short buffer is
+/* Copy a socket option of a structure that may grow: a short buffer is
  * zero padded, a longer one is accepted only when the excess is zero.
  */
 static int tcp_authopt_copy_opt(void *dst, size_t size, sockptr_t src,

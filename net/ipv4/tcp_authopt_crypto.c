@@ -72,6 +72,7 @@ int tcp_authopt_crypto_init(void)
 	struct tcp_authopt_pcpu __percpu *pcpu;
 	int cpu, i, err = 0;
 
+	/* Pairs with the release below: a set pointer means ready tfms. */
 	if (smp_load_acquire(&tcp_authopt_pcpu))
 		return 0;
 	mutex_lock(&tcp_authopt_crypto_mutex);
@@ -103,6 +104,7 @@ int tcp_authopt_crypto_init(void)
 			p->desc[i]->tfm = tfm;
 		}
 	}
+	/* Publish the transforms only once all of them are set up. */
 	smp_store_release(&tcp_authopt_pcpu, pcpu);
 	goto out;
 fail:
@@ -226,8 +228,7 @@ unsigned int tcp_authopt_kdf_context(u8 *buf, int family,
 	return p + 12 - buf;
 }
 
-/*
- * Walk the options of @th: the TCP-AO option goes to *@ao (NULL if none),
+/* Walk the options of @th: the TCP-AO option goes to *@ao (NULL if none),
  * and *@md5 tells whether an MD5 signature option is present.
  */
 static int tcp_authopt_scan_options(const struct tcphdr *th, const u8 **ao, bool *md5)

@@ -13,15 +13,14 @@
 
 #include "tcp_authopt_test_vectors.h"
 
-/* Byte-array comparisons that show both sides on failure. */
-#define EXPECT_BYTES(test, eq, got, want, len, fmt, ...)			\
-	KUNIT_EXPECT_TRUE_MSG(test, (memcmp(got, want, len) == 0) == (eq),		\
-			      fmt " got %*phN want %*phN", ##__VA_ARGS__,	\
-			      (int)(len), got, (int)(len), want)
-#define EXPECT_BYTES_EQ(test, got, want, len, fmt, ...)			\
-	EXPECT_BYTES(test, true, got, want, len, fmt, ##__VA_ARGS__)
-#define EXPECT_BYTES_NE(test, got, want, len, fmt, ...)			\
-	EXPECT_BYTES(test, false, got, want, len, fmt, ##__VA_ARGS__)
+/* Byte-array comparison that shows both sides on failure. */
+static void expect_bytes(struct kunit *test, bool eq, const u8 *got, const u8 *want,
+			 unsigned int len, const char *section, const char *what)
+{
+	KUNIT_EXPECT_TRUE_MSG(test, !memcmp(got, want, len) == eq,
+			      "section %s %s: got %*phN want %*phN", section, what,
+			      (int)len, got, (int)len, want);
+}
 
 static const struct tcp_authopt_test_vector *vec(unsigned int i)
 {
@@ -75,20 +74,18 @@ static void test_rfc9235_traffic_keys(struct kunit *test)
 						 saddr, daddr, th->source, th->dest,
 						 htonl(sisn), htonl(disn));
 		KUNIT_ASSERT_EQ_MSG(test, ctxlen, v->kdf_context_len, "section %s", v->section);
-		EXPECT_BYTES_EQ(test, ctx, v->kdf_context, ctxlen, "section %s %s",
-				       v->section, v->kind);
+		expect_bytes(test, true, ctx, v->kdf_context, ctxlen, v->section, v->kind);
 
 		KUNIT_ASSERT_EQ(test, tcp_authopt_traffic_keylen(v->alg), v->traffic_key_len);
 		KUNIT_ASSERT_EQ(test, tcp_authopt_kdf(v->alg, tcp_authopt_rfc9235_mkt,
 						      sizeof(tcp_authopt_rfc9235_mkt),
 						      ctx, ctxlen, key), 0);
-		EXPECT_BYTES_EQ(test, key, v->traffic_key, v->traffic_key_len,
-				       "section %s %s", v->section, v->kind);
+		expect_bytes(test, true, key, v->traffic_key, v->traffic_key_len, v->section,
+			     v->kind);
 	}
 }
 
-/*
- * An skb holding a vector's packet from the IP header on; with @paged, all
+/* An skb holding a vector's packet from the IP header on; with @paged, all
  * but the IP and TCP headers (and at least one byte) go to a page fragment.
  */
 static struct sk_buff *vec_skb(struct kunit *test, const struct tcp_authopt_test_vector *v,
@@ -135,9 +132,8 @@ static void check_vector_macs(struct kunit *test, bool paged)
 							   v->exclude_opts, 0,
 							   v->ipv6 ? AF_INET6 : AF_INET,
 							   saddr, daddr, skb, mac), 0);
-		EXPECT_BYTES_EQ(test, mac, v->mac, TCP_AUTHOPT_MACLEN,
-				       "section %s %s%s", v->section, v->kind,
-				       paged ? " (paged)" : "");
+		expect_bytes(test, true, mac, v->mac, TCP_AUTHOPT_MACLEN, v->section,
+			     paged ? "MAC, paged skb" : "MAC");
 		kfree_skb(skb);
 	}
 }
@@ -172,19 +168,19 @@ static void test_mac_inputs(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key, false, 1,
 						   v->ipv6 ? AF_INET6 : AF_INET,
 						   saddr, daddr, skb, mac), 0);
-	EXPECT_BYTES_NE(test, mac, v->mac, TCP_AUTHOPT_MACLEN, "section %s", v->section);
+	expect_bytes(test, false, mac, v->mac, TCP_AUTHOPT_MACLEN, v->section, "MAC, SNE 1");
 	/* The checksum field is zeroed for the MAC: changing it changes nothing. */
 	skb->data[thoff + 16] ^= 0xff;
 	KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key, false, 0,
 						   v->ipv6 ? AF_INET6 : AF_INET,
 						   saddr, daddr, skb, mac), 0);
-	EXPECT_BYTES_EQ(test, mac, v->mac, TCP_AUTHOPT_MACLEN, "section %s", v->section);
+	expect_bytes(test, true, mac, v->mac, TCP_AUTHOPT_MACLEN, v->section, "MAC, checksum");
 	/* Last payload byte. */
 	skb->data[skb->len - 1] ^= 1;
 	KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key, false, 0,
 						   v->ipv6 ? AF_INET6 : AF_INET,
 						   saddr, daddr, skb, mac), 0);
-	EXPECT_BYTES_NE(test, mac, v->mac, TCP_AUTHOPT_MACLEN, "section %s", v->section);
+	expect_bytes(test, false, mac, v->mac, TCP_AUTHOPT_MACLEN, v->section, "MAC, payload");
 	kfree_skb(skb);
 }
 
@@ -197,11 +193,15 @@ static void test_kdf_key_lengths(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(tcp_authopt_kdf_vectors); i++) {
 		const struct tcp_authopt_test_kdf *k = &tcp_authopt_kdf_vectors[i];
 
-		KUNIT_ASSERT_EQ(test, tcp_authopt_kdf(k->alg, tcp_authopt_kdf_mkt, k->mkt_len,
-						      tcp_authopt_kdf_test_context,
-						      sizeof(tcp_authopt_kdf_test_context), key), 0);
-		EXPECT_BYTES_EQ(test, key, k->traffic_key, k->traffic_key_len,
-				       "alg %u mkt_len %u", k->alg, k->mkt_len);
+		int err = tcp_authopt_kdf(k->alg, tcp_authopt_kdf_mkt, k->mkt_len,
+					  tcp_authopt_kdf_test_context,
+					  sizeof(tcp_authopt_kdf_test_context), key);
+
+		KUNIT_ASSERT_EQ(test, err, 0);
+		expect_bytes(test, true, key, k->traffic_key, k->traffic_key_len,
+			     k->alg == 1 ? "HMAC-SHA-1 KDF" : "AES-128-CMAC KDF",
+			     k->mkt_len == 1 ? "1-byte MKT" : k->mkt_len == 16 ? "16-byte MKT" :
+			     k->mkt_len == 20 ? "20-byte MKT" : "80-byte MKT");
 	}
 	/* Lengths outside 1..80 and unknown algorithms are refused. */
 	KUNIT_EXPECT_EQ(test, tcp_authopt_kdf(1, tcp_authopt_kdf_mkt, 0,
@@ -265,21 +265,36 @@ static const u8 *parse_opts(struct kunit *test, const u8 *opts, unsigned int opt
 	return tcp_authopt_find_option(th);
 }
 
-#define AO_OPT(keyid)	29, 16, keyid, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
-
 static void test_find_option(struct kunit *test)
 {
-	static const u8 ts_ao[] = { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, AO_OPT(5) };
+	static const u8 ts_ao[] = {
+		1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 29, 16, 5, 0, 1, 2, 3, 4,
+		5, 6, 7, 8, 9, 10, 11, 12,
+	};
 	static const u8 none[] = { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2 };
-	static const u8 eol_first[] = { 0, 0, 0, 0, AO_OPT(5) };
+	static const u8 eol_first[] = {
+		0, 0, 0, 0, 29, 16, 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+		12,
+	};
 	static const u8 short_len[] = { 29, 15, 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0 };
-	static const u8 long_len[] = { 29, 17, 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-				       0, 0, 0, 0 };
+	static const u8 long_len[] = {
+		29, 17, 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0, 0, 0,
+		0,
+	};
 	static const u8 truncated[] = { 1, 1, 1, 1, 29, 16, 5, 0 };
-	static const u8 zero_size[] = { 8, 0, 0, 0, AO_OPT(5) };
-	static const u8 one_size[] = { 8, 1, 0, 0, AO_OPT(5) };
+	static const u8 zero_size[] = {
+		8, 0, 0, 0, 29, 16, 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+		12,
+	};
+	static const u8 one_size[] = {
+		8, 1, 0, 0, 29, 16, 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+		12,
+	};
 	static const u8 overrun[] = { 1, 1, 1, 8 };
-	static const u8 twice[] = { AO_OPT(5), AO_OPT(6) };
+	static const u8 twice[] = {
+		29, 16, 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 29, 16, 6,
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+	};
 	const u8 *opt;
 
 	opt = parse_opts(test, ts_ao, sizeof(ts_ao));
@@ -437,43 +452,61 @@ static void test_keydb_replace_delete(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, del_key(test, PREFIX, 1, 1, "198.51.100.0", 24), 0);
 }
 
+static void expect_einval(struct kunit *test, const struct tcp_authopt_key *opt,
+			  const char *what)
+{
+	KUNIT_EXPECT_PTR_EQ_MSG(test, tcp_authopt_key_from_opt(&init_net, opt),
+				ERR_PTR(-EINVAL), "%s", what);
+}
+
 static void test_key_from_opt_errors(struct kunit *test)
 {
-	struct tcp_authopt_key opt = { .alg = 1, .keylen = 1 };
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&opt.addr;
+	struct tcp_authopt_key ok = { .alg = 1, .keylen = 1 }, bad;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&bad.addr;
 	struct tcp_authopt_key_info *key;
 
-	key = tcp_authopt_key_from_opt(&init_net, &opt);
+	key = tcp_authopt_key_from_opt(&init_net, &ok);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(key));
 	tcp_authopt_key_put(key);
 
-#define EXPECT_EINVAL(field, value) do {					\
-		struct tcp_authopt_key bad = opt;				\
-		bad.field = value;						\
-		KUNIT_EXPECT_PTR_EQ(test, tcp_authopt_key_from_opt(&init_net, &bad), \
-				    ERR_PTR(-EINVAL));				\
-	} while (0)
-	EXPECT_EINVAL(flags, 1 << 13);
-	EXPECT_EINVAL(alg, 0);
-	EXPECT_EINVAL(alg, 3);
-	EXPECT_EINVAL(keylen, 0);
-	EXPECT_EINVAL(keylen, 81);
-	EXPECT_EINVAL(flags, TCP_AUTHOPT_KEY_ADDR_BIND);	/* family 0 */
+	bad = ok;
+	bad.flags = 1 << 13;
+	expect_einval(test, &bad, "unknown flag");
+	bad = ok;
+	bad.alg = 0;
+	expect_einval(test, &bad, "alg 0");
+	bad.alg = 3;
+	expect_einval(test, &bad, "alg 3");
+	bad = ok;
+	bad.keylen = 0;
+	expect_einval(test, &bad, "keylen 0");
+	bad.keylen = 81;
+	expect_einval(test, &bad, "keylen 81");
+	bad = ok;
+	bad.flags = TCP_AUTHOPT_KEY_ADDR_BIND;
+	expect_einval(test, &bad, "address family 0");
+
+	bad = ok;
+	bad.flags = PREFIX;
 	sin6->sin6_family = AF_INET6;
-	opt.flags = PREFIX;
-	opt.prefixlen = 128;
-	key = tcp_authopt_key_from_opt(&init_net, &opt);
+	bad.prefixlen = 128;
+	key = tcp_authopt_key_from_opt(&init_net, &bad);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(key));
 	tcp_authopt_key_put(key);
-	EXPECT_EINVAL(prefixlen, 129);
-	EXPECT_EINVAL(prefixlen, 0x80000000);
-	opt.flags = TCP_AUTHOPT_KEY_IFINDEX;
-	EXPECT_EINVAL(ifindex, 1);		/* lo is no L3 master */
-	opt.flags = TCP_AUTHOPT_KEY_LOCAL_PORT;
-	opt.local_port_min = 2;
-	opt.local_port_max = 1;
-	KUNIT_EXPECT_PTR_EQ(test, tcp_authopt_key_from_opt(&init_net, &opt), ERR_PTR(-EINVAL));
-#undef EXPECT_EINVAL
+	bad.prefixlen = 129;
+	expect_einval(test, &bad, "IPv6 prefix 129");
+	bad.prefixlen = 0x80000000;
+	expect_einval(test, &bad, "IPv6 prefix 2^31");
+
+	bad = ok;
+	bad.flags = TCP_AUTHOPT_KEY_IFINDEX;
+	bad.ifindex = 1;
+	expect_einval(test, &bad, "lo is no L3 master");
+	bad = ok;
+	bad.flags = TCP_AUTHOPT_KEY_LOCAL_PORT;
+	bad.local_port_min = 2;
+	bad.local_port_max = 1;
+	expect_einval(test, &bad, "empty port range");
 }
 
 static int keydb_test_init(struct kunit *test)

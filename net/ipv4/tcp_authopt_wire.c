@@ -21,7 +21,7 @@
 #include <net/tcp.h>
 #include <net/tcp_authopt.h>
 
-DEFINE_STATIC_KEY_FALSE(tcp_authopt_needed_key);
+struct static_key_false tcp_authopt_needed_key = STATIC_KEY_FALSE_INIT;
 EXPORT_SYMBOL_GPL(tcp_authopt_needed_key);
 
 /* Addresses and ports of one direction of a connection. */
@@ -151,8 +151,7 @@ static bool tcp_authopt_key_can_recv(const struct tcp_authopt_key_info *key, u64
 	       now >= key->recv_begin && now <= key->recv_end;
 }
 
-/*
- * The send key among @keys (RFC 5925 7.5.2 and abi.md): the locked one, or
+/* The send key among @keys (RFC 5925 7.5.2 and abi.md): the locked one, or
  * the one the peer asked for with RNextKeyID, or the usable key valid for
  * the longest time, lowest send_id first on a tie.
  *
@@ -219,6 +218,7 @@ static void tcp_authopt_refresh(struct sock *sk, struct tcp_authopt_info *info)
 	unsigned int gen, i;
 	int n;
 
+	/* Pairs with smp_store_release() in tcp_authopt_keydb_changed(). */
 	gen = smp_load_acquire(&db->gen);
 	if (info->keys_valid && info->db_gen == gen)
 		return;
@@ -555,10 +555,9 @@ static enum skb_drop_reason tcp_authopt_drop(struct net *net, const struct sk_bu
 	return reason;
 }
 
-/*
- * The checks every receiver makes before the MAC: returns the option (or
- * NULL for a segment without one that may pass), or an ERR_PTR drop reason
- * encoded as a negative number through *reason.
+/* The checks every receiver makes before the MAC. Returns the option to
+ * verify, or NULL with *@reason telling whether the segment passes as is
+ * (%SKB_NOT_DROPPED_YET) or is dropped (counted already).
  */
 static const u8 *tcp_authopt_precheck(struct net *net, const struct sk_buff *skb,
 				      unsigned int nkeys, u32 flags,
