@@ -45,8 +45,16 @@ mkdir -p "$PATCHES"
 	cat "$tmp/series" 2>/dev/null || true
 } >"$PATCHES/series"
 
-# New files at their final content.
-for f in $(git diff --name-only --diff-filter=A base HEAD); do
+# New files at their final content. A repository file edited since its
+# last commit that the tree does not have would be lost: refuse.
+added=$(git diff --name-only --diff-filter=A base HEAD)
+for f in $added; do
+	if [ -f "$REPO/$f" ] && ! git -C "$REPO" diff --quiet -- "$f" &&
+	   ! git show "HEAD:$f" | cmp -s - "$REPO/$f"; then
+		die "$f was edited in the repository and differs from $TREE: copy it into the tree (or commit/revert it) first"
+	fi
+done
+for f in $added; do
 	mkdir -p "$REPO/$(dirname "$f")"
 	git show "HEAD:$f" >"$REPO/$f"
 done
