@@ -201,11 +201,16 @@ def main():
     parser.add_argument('--size', type=int, default=4 << 20, help='bytes each way')
     parser.add_argument('--only', help='comma separated case numbers to run')
     parser.add_argument('--rounds', type=int, default=1, help='run the matrix this often')
+    parser.add_argument('--flip-key', action='store_true',
+                        help='change one byte of every key on this side (cases must fail)')
     args = parser.parse_args()
     if args.abi == 'ours':
         with open('/proc/sys/net/ipv4/tcp_authopt', 'w') as f:
             f.write('1')
     matrix = cases(args.size)
+    if args.flip_key:
+        for case in matrix:
+            case['key'] = bytes([case['key'][0] ^ 1]) + case['key'][1:]
     only = {int(n) for n in args.only.split(',')} if args.only else None
     runs = [(r, num, case) for r in range(args.rounds)
             for num, case in enumerate(matrix, 1) if not only or num in only]
