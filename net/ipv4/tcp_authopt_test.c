@@ -210,6 +210,27 @@ static void test_kdf_key_lengths(struct kunit *test)
 					      tcp_authopt_kdf_test_context, 20, key), -EINVAL);
 }
 
+/* RFC 5926 3.1.1.2: an AES-128-CMAC master key that is not 16 bytes long is
+ * first reduced to AES-CMAC(0^128, MKT); deriving from the reduced key
+ * directly must give the same traffic key.
+ */
+static void test_aes_kdf_reduction(struct kunit *test)
+{
+	u8 direct[16], reduced[16];
+
+	KUNIT_ASSERT_EQ(test, tcp_authopt_kdf(TCP_AUTHOPT_ALG_AES_128_CMAC_96,
+					      tcp_authopt_rfc9235_mkt,
+					      sizeof(tcp_authopt_rfc9235_mkt),
+					      tcp_authopt_kdf_test_context,
+					      sizeof(tcp_authopt_kdf_test_context), direct), 0);
+	KUNIT_ASSERT_EQ(test, tcp_authopt_kdf(TCP_AUTHOPT_ALG_AES_128_CMAC_96,
+					      tcp_authopt_rfc9235_aes_kdf_key,
+					      sizeof(tcp_authopt_rfc9235_aes_kdf_key),
+					      tcp_authopt_kdf_test_context,
+					      sizeof(tcp_authopt_kdf_test_context), reduced), 0);
+	expect_bytes(test, true, direct, reduced, sizeof(direct), "3.1", "AES KDF key reduction");
+}
+
 /* RFC 9187 section 6: sequence numbers in receive order, expected SNE. */
 static const u32 rfc9187_sequence[][2] = {
 	{ 0, 0x00000000 }, { 0, 0x30000000 }, { 0, 0x90000000 }, { 0, 0x70000000 },
@@ -540,6 +561,7 @@ static struct kunit_case tcp_authopt_crypto_cases[] = {
 	KUNIT_CASE(test_rfc9235_macs_paged),
 	KUNIT_CASE(test_mac_inputs),
 	KUNIT_CASE(test_kdf_key_lengths),
+	KUNIT_CASE(test_aes_kdf_reduction),
 	KUNIT_CASE(test_sne_rfc9187),
 	KUNIT_CASE(test_sne_wrap),
 	KUNIT_CASE(test_find_option),
