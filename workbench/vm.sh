@@ -58,11 +58,11 @@ x86)
 	need_pkgs qemu-system-x86
 	set -- qemu-system-x86_64 -nographic -no-reboot -m "$mem" -smp 1 \
 		-kernel "$bin" -serial stdio -monitor none \
-		-fsdev local,id=root,path=/,security_model=none,readonly=on \
-		-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \
+		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=root,mount_tag=root \
 		-fsdev local,id=out,path="$out",security_model=none \
 		-device virtio-9p-pci,fsdev=out,mount_tag=out \
-		-append "console=ttyS0 slab_nomerge root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L ro init=$REPO/workbench/vm-init vm_halt=b panic=-1 $env_args"
+		-append "console=ttyS0 slab_nomerge root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L ro init=$REPO/workbench/vm-init vm_halt=b panic=-1 $env_args"
 	;;
 *) die "unknown kernel kind $kind" ;;
 esac
