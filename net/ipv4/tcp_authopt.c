@@ -27,9 +27,6 @@
 #include <net/tcp.h>
 #include <net/tcp_authopt.h>
 
-/* Sizes binaries built against older versions of the ABI may pass. */
-#define TCP_AUTHOPT_KEY_MINLEN	offsetof(struct tcp_authopt_key, addr)
-
 struct tcp_authopt_net {
 	struct tcp_authopt_keydb db;
 	/* net.ipv4.tcp_authopt: 0 until enabled, then 1 for good. */
@@ -426,6 +423,14 @@ struct tcp_authopt_key_info *tcp_authopt_key_from_opt(struct net *net,
 	}
 	if ((flags & TCP_AUTHOPT_KEY_IFINDEX) && opt->ifindex &&
 	    !netif_index_is_l3_master(net, opt->ifindex))
+		return ERR_PTR(-EINVAL);
+	if ((flags & TCP_AUTHOPT_KEY_SEND_LIFETIME_BEGIN) &&
+	    (flags & TCP_AUTHOPT_KEY_SEND_LIFETIME_END) &&
+	    opt->send_lifetime_begin > opt->send_lifetime_end)
+		return ERR_PTR(-EINVAL);
+	if ((flags & TCP_AUTHOPT_KEY_RECV_LIFETIME_BEGIN) &&
+	    (flags & TCP_AUTHOPT_KEY_RECV_LIFETIME_END) &&
+	    opt->recv_lifetime_begin > opt->recv_lifetime_end)
 		return ERR_PTR(-EINVAL);
 	if ((flags & TCP_AUTHOPT_KEY_LOCAL_PORT) && opt->local_port_min > opt->local_port_max)
 		return ERR_PTR(-EINVAL);

@@ -528,6 +528,11 @@ static void test_key_from_opt_errors(struct kunit *test)
 	bad.local_port_min = 2;
 	bad.local_port_max = 1;
 	expect_einval(test, &bad, "empty port range");
+	bad = ok;
+	bad.flags = TCP_AUTHOPT_KEY_SEND_LIFETIME_BEGIN | TCP_AUTHOPT_KEY_SEND_LIFETIME_END;
+	bad.send_lifetime_begin = 2;
+	bad.send_lifetime_end = 1;
+	expect_einval(test, &bad, "empty send lifetime");
 }
 
 static int keydb_test_init(struct kunit *test)
