@@ -4,7 +4,7 @@
 WB := workbench
 
 .PHONY: help deps tree save uml x86 peer kernels check demo export export-check \
-	smoke-x86 peer-tcp-ao clean
+	smoke-x86 peer-tcp-ao bisect-check clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -54,6 +54,10 @@ smoke-x86: deps x86
 ## export       the series as git format-patch files in build/export
 export: tree
 	$(WB)/export.sh
+
+## bisect-check build our UML kernel at every patch of the series
+bisect-check: uml
+	$(WB)/bisect-check.sh
 
 ## export-check export, then git am it on a fresh unpack of the base
 export-check: tree

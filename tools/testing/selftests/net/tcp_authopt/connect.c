@@ -568,28 +568,47 @@ FIXTURE_VARIANT(conn) {
 	const char *key_addr[2];	/* address the keys of each side bind to */
 };
 
-#define VARIANTS(name, a)							\
-FIXTURE_VARIANT_ADD(conn, name##_ipv4) {					\
-	.alg = a,							\
-	.family = AF_INET,						\
-	.sock_addr = { ADDR4_A, ADDR4_B },				\
-	.key_addr = { ADDR4_A, ADDR4_B },				\
-};									\
-FIXTURE_VARIANT_ADD(conn, name##_ipv6) {					\
-	.alg = a,							\
-	.family = AF_INET6,						\
-	.sock_addr = { ADDR6_A, ADDR6_B },				\
-	.key_addr = { ADDR6_A, ADDR6_B },				\
-};									\
-FIXTURE_VARIANT_ADD(conn, name##_mapped) {				\
-	.alg = a,							\
-	.family = AF_INET6,						\
-	.sock_addr = { MAPPED_A, MAPPED_B },				\
-	.key_addr = { ADDR4_A, ADDR4_B },				\
-}
+FIXTURE_VARIANT_ADD(conn, hmac_sha1_ipv4) {
+	.alg = TCP_AUTHOPT_ALG_HMAC_SHA_1_96,
+	.family = AF_INET,
+	.sock_addr = { ADDR4_A, ADDR4_B },
+	.key_addr = { ADDR4_A, ADDR4_B },
+};
 
-VARIANTS(hmac_sha1, TCP_AUTHOPT_ALG_HMAC_SHA_1_96);
-VARIANTS(aes_cmac, TCP_AUTHOPT_ALG_AES_128_CMAC_96);
+FIXTURE_VARIANT_ADD(conn, hmac_sha1_ipv6) {
+	.alg = TCP_AUTHOPT_ALG_HMAC_SHA_1_96,
+	.family = AF_INET6,
+	.sock_addr = { ADDR6_A, ADDR6_B },
+	.key_addr = { ADDR6_A, ADDR6_B },
+};
+
+FIXTURE_VARIANT_ADD(conn, hmac_sha1_mapped) {
+	.alg = TCP_AUTHOPT_ALG_HMAC_SHA_1_96,
+	.family = AF_INET6,
+	.sock_addr = { MAPPED_A, MAPPED_B },
+	.key_addr = { ADDR4_A, ADDR4_B },
+};
+
+FIXTURE_VARIANT_ADD(conn, aes_cmac_ipv4) {
+	.alg = TCP_AUTHOPT_ALG_AES_128_CMAC_96,
+	.family = AF_INET,
+	.sock_addr = { ADDR4_A, ADDR4_B },
+	.key_addr = { ADDR4_A, ADDR4_B },
+};
+
+FIXTURE_VARIANT_ADD(conn, aes_cmac_ipv6) {
+	.alg = TCP_AUTHOPT_ALG_AES_128_CMAC_96,
+	.family = AF_INET6,
+	.sock_addr = { ADDR6_A, ADDR6_B },
+	.key_addr = { ADDR6_A, ADDR6_B },
+};
+
+FIXTURE_VARIANT_ADD(conn, aes_cmac_mapped) {
+	.alg = TCP_AUTHOPT_ALG_AES_128_CMAC_96,
+	.family = AF_INET6,
+	.sock_addr = { MAPPED_A, MAPPED_B },
+	.key_addr = { ADDR4_A, ADDR4_B },
+};
 
 FIXTURE_SETUP(conn)
 {
@@ -625,7 +644,7 @@ FIXTURE_TEARDOWN(conn)
 }
 
 /* Keys of side @side (and its peer's address) for this variant. */
-static int add_key_on(FIXTURE_DATA(conn) *self, const FIXTURE_VARIANT(conn) *variant,
+static int add_key_on(struct _test_data_conn *self, const struct _fixture_variant_conn *variant,
 		      int side, const char *secret)
 {
 	int ret = ns_enter(self->ns[side]);
@@ -638,7 +657,7 @@ static int add_key_on(FIXTURE_DATA(conn) *self, const FIXTURE_VARIANT(conn) *var
 }
 
 /* B listens on PORT, with TCP_AUTHOPT @flags. */
-static int listen_on_b(FIXTURE_DATA(conn) *self, const FIXTURE_VARIANT(conn) *variant,
+static int listen_on_b(struct _test_data_conn *self, const struct _fixture_variant_conn *variant,
 		       __u32 flags)
 {
 	struct sockaddr_storage ss;
@@ -659,7 +678,7 @@ static int listen_on_b(FIXTURE_DATA(conn) *self, const FIXTURE_VARIANT(conn) *va
 }
 
 /* A connects to B: 0 once established, else -ETIMEDOUT or the error. */
-static int connect_from_a(FIXTURE_DATA(conn) *self, const FIXTURE_VARIANT(conn) *variant,
+static int connect_from_a(struct _test_data_conn *self, const struct _fixture_variant_conn *variant,
 			  int timeout_ms)
 {
 	struct sockaddr_storage ss;
@@ -679,7 +698,7 @@ static int connect_from_a(FIXTURE_DATA(conn) *self, const FIXTURE_VARIANT(conn) 
 
 /* Counter @c of side @side moved by exactly @delta since the setup. */
 static long long counter_delta(struct __test_metadata *_metadata,
-			       FIXTURE_DATA(conn) *self, int side, int c)
+			       struct _test_data_conn *self, int side, int c)
 {
 	long long now = tcpext_counter(self->netstat[side], counter_name[c]);
 
@@ -688,7 +707,7 @@ static long long counter_delta(struct __test_metadata *_metadata,
 }
 
 static void expect_counters_unchanged(struct __test_metadata *_metadata,
-				      FIXTURE_DATA(conn) *self)
+				      struct _test_data_conn *self)
 {
 	int side, c;
 
@@ -704,8 +723,8 @@ static void expect_counters_unchanged(struct __test_metadata *_metadata,
 
 /* The connection must not come up: A does not connect, B accepts nothing. */
 static void expect_no_connection(struct __test_metadata *_metadata,
-				 FIXTURE_DATA(conn) *self,
-				 const FIXTURE_VARIANT(conn) *variant)
+				 struct _test_data_conn *self,
+				 const struct _fixture_variant_conn *variant)
 {
 	int ret;
 
@@ -718,8 +737,8 @@ static void expect_no_connection(struct __test_metadata *_metadata,
 }
 
 /* Connect A to B and accept the connection: ASSERTs on failure. */
-static void establish(struct __test_metadata *_metadata, FIXTURE_DATA(conn) *self,
-		      const FIXTURE_VARIANT(conn) *variant)
+static void establish(struct __test_metadata *_metadata, struct _test_data_conn *self,
+		      const struct _fixture_variant_conn *variant)
 {
 	int ret;
 
@@ -729,7 +748,7 @@ static void establish(struct __test_metadata *_metadata, FIXTURE_DATA(conn) *sel
 	ASSERT_LE(0, self->server) TH_LOG("accept: %s", strerror(-self->server));
 }
 
-static void transfer_check(struct __test_metadata *_metadata, FIXTURE_DATA(conn) *self,
+static void transfer_check(struct __test_metadata *_metadata, struct _test_data_conn *self,
 			   size_t bytes)
 {
 	struct xfer_end end[2] = {
