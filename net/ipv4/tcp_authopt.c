@@ -605,6 +605,8 @@ static int tcp_authopt_set(struct sock *sk, sockptr_t optval, unsigned int optle
 				   offsetofend(struct tcp_authopt, flags));
 	if (err)
 		return err;
+	/* ACTIVE is read-only: writing back what getsockopt said is fine. */
+	opt.flags &= ~TCP_AUTHOPT_FLAG_ACTIVE;
 	if (opt.flags & ~TCP_AUTHOPT_KNOWN_FLAGS)
 		return -EINVAL;
 

@@ -684,24 +684,29 @@ TEST_F(authopt, authopt_unknown_flags)
 	EXPECT_EQ((__u32)TCP_AUTHOPT_FLAG_REJECT_UNEXPECTED, opt.flags);
 }
 
-/* ACTIVE is reported by the kernel; userspace cannot claim it. */
-TEST_F(authopt, authopt_set_active_rejected)
+/*
+ * ACTIVE is read-only: setting it is ignored, so a daemon may write back
+ * what getsockopt returned; it never appears on an unconnected socket.
+ */
+TEST_F(authopt, authopt_set_active_ignored)
 {
 	struct tcp_authopt opt;
 	socklen_t len;
 
 	memset(&opt, 0, sizeof(opt));
-	opt.flags = TCP_AUTHOPT_FLAG_ACTIVE;
-	EXPECT_EQ(-EINVAL, set_authopt(self->fd4, &opt));
 	opt.flags = TCP_AUTHOPT_FLAG_ACTIVE | TCP_AUTHOPT_FLAG_REJECT_UNEXPECTED;
-	EXPECT_EQ(-EINVAL, set_authopt(self->fd4, &opt));
+	ASSERT_EQ(0, set_authopt(self->fd4, &opt));
 	opt.flags = TCP_AUTHOPT_FLAG_ACTIVE;
-	EXPECT_EQ(-EINVAL, set_authopt(self->fd6, &opt));
+	ASSERT_EQ(0, set_authopt(self->fd6, &opt));
 
 	memset(&opt, 0xaa, sizeof(opt));
 	len = sizeof(opt);
-	if (get_authopt(self->fd4, &opt, &len) == 0)
-		EXPECT_EQ(0U, opt.flags & TCP_AUTHOPT_FLAG_ACTIVE);
+	ASSERT_EQ(0, get_authopt(self->fd4, &opt, &len));
+	EXPECT_EQ(TCP_AUTHOPT_FLAG_REJECT_UNEXPECTED, opt.flags);
+	memset(&opt, 0xaa, sizeof(opt));
+	len = sizeof(opt);
+	ASSERT_EQ(0, get_authopt(self->fd6, &opt, &len));
+	EXPECT_EQ(0U, opt.flags);
 }
 
 /* A 4-byte buffer (flags only) is an old, shorter struct: zero padded. */
