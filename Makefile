@@ -4,7 +4,7 @@
 WB := workbench
 
 .PHONY: help deps tree save uml x86 peer kernels check demo export export-check \
-	smoke-x86 peer-tcp-ao bisect-check clean
+	smoke-x86 peer-tcp-ao bisect-check interop clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -46,6 +46,10 @@ demo: deps uml
 ## peer-tcp-ao  the upstream tcp_ao selftests on the peer kernel
 peer-tcp-ao: deps peer
 	$(WB)/peer-tcp-ao.sh
+
+## interop      our kernel against upstream TCP-AO on one link (not in check yet)
+interop: deps
+	$(WB)/check.sh interop
 
 ## smoke-x86    boot the x86_64 kernel under qemu (TCG) and run a command
 smoke-x86: deps x86

@@ -5,7 +5,10 @@
 . "$(dirname "$0")/lib.sh"
 set +e
 
-all_stages="kunit selftests pytest peer_tcp_ao interop"
+all_stages="kunit selftests pytest peer_tcp_ao"
+# Not in the default run yet: interop, which stalls now and then at the
+# final FIN exchange (see the notes); run it with STAGES=interop.
+extra_stages="interop"
 stages=${*:-$all_stages}
 results=$BUILD/results
 rm -rf "$results"
@@ -110,7 +113,7 @@ for s in $stages; do
 	peer_tcp_ao) need_peer=1 ;;
 	interop) need_uml=1 need_peer=1 ;;
 	pytest) ;;
-	*) die "unknown stage $s (stages: $all_stages)" ;;
+	*) die "unknown stage $s (stages: $all_stages $extra_stages)" ;;
 	esac
 done
 [ $need_uml = 0 ] || timed build_tree "$REPO/workbench/tree.sh" || true
