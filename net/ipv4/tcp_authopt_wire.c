@@ -196,7 +196,13 @@ static u8 tcp_authopt_rnext(const struct tcp_authopt_key_info *key, u32 flags, u
 
 /* Full sockets: the cached key set */
 
-static void tcp_authopt_drop_keys(struct tcp_authopt_info *info)
+/**
+ * tcp_authopt_release_keys() - drop the keys a socket caches
+ * @info: the socket's state
+ *
+ * The next segment looks the keys up again.
+ */
+void tcp_authopt_release_keys(struct tcp_authopt_info *info)
 {
 	unsigned int i;
 
@@ -222,7 +228,7 @@ static void tcp_authopt_refresh(struct sock *sk, struct tcp_authopt_info *info)
 	gen = smp_load_acquire(&db->gen);
 	if (info->keys_valid && info->db_gen == gen)
 		return;
-	tcp_authopt_drop_keys(info);
+	tcp_authopt_release_keys(info);
 	tcp_authopt_flow_sk(sk, &flow);
 	tcp_authopt_conn_from_flow(&flow, true, tcp_authopt_sk_l3index(sk), &conn);
 
@@ -781,12 +787,3 @@ enum skb_drop_reason tcp_authopt_inbound_check_req(struct request_sock *req,
 				      tcp_rsk(req)->snt_isn, opt);
 }
 EXPORT_SYMBOL_GPL(tcp_authopt_inbound_check_req);
-
-/**
- * tcp_authopt_release_keys() - drop the keys a socket caches
- * @info: the socket's state, being freed
- */
-void tcp_authopt_release_keys(struct tcp_authopt_info *info)
-{
-	tcp_authopt_drop_keys(info);
-}
