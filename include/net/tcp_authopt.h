@@ -159,7 +159,8 @@ struct tcp_authopt_conn_key {
  * struct tcp_authopt_info - TCP-AO state of a socket that takes part
  * @rcu: for freeing after a grace period
  * @flags: &enum tcp_authopt_flag bits set through TCP_AUTHOPT
- * @active: a key matched the peer: every segment is authenticated
+ * @active: a key matched the peer: every segment is authenticated from
+ *	then on, also when its keys go away (nothing is sent unsigned)
  * @send_keyid: send_id of the key in use, or the one locked
  * @send_rnextkeyid: RNextKeyID sent, or the one locked
  * @recv_keyid: KeyID of the last segment received
@@ -204,10 +205,49 @@ int tcp_authopt_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 			   sockptr_t optlen, int len);
 void tcp_authopt_clear(struct sock *sk);
 struct tcp_authopt_info *tcp_authopt_info_alloc(gfp_t gfp);
+void tcp_authopt_info_free(struct tcp_authopt_info *info);
+int tcp_authopt_init_sock(struct sock *sk);
 
 /* On the wire (tcp_authopt_wire.c) */
 DECLARE_STATIC_KEY_FALSE(tcp_authopt_needed_key);
 #define tcp_authopt_needed static_branch_unlikely(&tcp_authopt_needed_key)
+
+/**
+ * struct tcp_authopt_reply - how to sign a reply built without a full socket
+ * @alg_id: &enum tcp_authopt_alg of the key
+ * @exclude_opts: the key excludes TCP options from the MAC
+ * @keyid: KeyID to send
+ * @rnextkeyid: RNextKeyID to send
+ * @sne_ref: sequence number extension of @seq_ref
+ * @seq_ref: send reference point the reply's SNE is computed against
+ * @family: AF_INET or AF_INET6
+ * @saddr: our address
+ * @daddr: the peer's address
+ * @traffic_key: Send_Other traffic key, wiped once used
+ */
+struct tcp_authopt_reply {
+	u8 alg_id;
+	bool exclude_opts;
+	u8 keyid;
+	u8 rnextkeyid;
+	u32 sne_ref;
+	u32 seq_ref;
+	int family;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} saddr, daddr;
+	u8 traffic_key[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
+};
+
+int tcp_authopt_reply_prepare(const struct sock *sk, struct sk_buff *skb,
+			      struct tcp_authopt_reply *r);
+void tcp_authopt_reply_sign(struct tcp_authopt_reply *r, struct tcphdr *th, u8 *opt);
+void tcp_authopt_time_wait(struct tcp_timewait_sock *tw, struct sock *sk);
+void tcp_authopt_tw_destroy(struct tcp_timewait_sock *tw);
+enum skb_drop_reason tcp_authopt_inbound_check_tw(struct sock *sk, struct sk_buff *skb);
+bool tcp_authopt_ignore_icmp(struct sock *sk, int family, int type, int code);
+bool tcp_authopt_md5_exempt(const struct sock *sk, const struct sk_buff *skb, int l3index);
 
 struct tcp_authopt_key_info *tcp_authopt_select_key(struct sock *sk, u8 *rnextkeyid);
 int tcp_authopt_hash(struct sock *sk, struct sk_buff *skb,
@@ -255,6 +295,9 @@ int tcp_authopt_calc_mac(u8 alg_id, const u8 *traffic_key, bool exclude_opts,
 			 u32 sne, int family, const void *saddr,
 			 const void *daddr, struct sk_buff *skb,
 			 u8 *mac);
+int tcp_authopt_calc_mac_hdr(u8 alg_id, const u8 *traffic_key, bool exclude_opts,
+			     u32 sne, int family, const void *saddr,
+			     const void *daddr, const struct tcphdr *th, u8 *mac);
 
 /* Option parsing */
 const u8 *tcp_authopt_find_option(const struct tcphdr *th);

@@ -31,6 +31,8 @@ struct tcp_authopt_net {
 	struct tcp_authopt_keydb db;
 	/* net.ipv4.tcp_authopt: 0 until enabled, then 1 for good. */
 	int enabled;
+	/* net.ipv4.tcp_authopt_all_sockets: new TCP sockets take part. */
+	int all_sockets;
 	struct ctl_table_header *sysctl_hdr;
 };
 
@@ -513,6 +515,32 @@ static struct tcp_authopt_info *tcp_authopt_info_get_or_create(struct sock *sk)
 	return info;
 }
 
+/**
+ * tcp_authopt_init_sock() - a new TCP socket takes part in netns-wide mode
+ * @sk: socket being created, not yet visible to anybody
+ *
+ * With net.ipv4.tcp_authopt_all_sockets set, every new TCP socket of the
+ * namespace takes part as if it had used TCP_AUTHOPT, so applications that
+ * know nothing of TCP-AO are protected by the keys an operator installed.
+ *
+ * Return: 0 or -ENOMEM (the socket is not created: it must not run
+ * unauthenticated where keys apply).
+ */
+int tcp_authopt_init_sock(struct sock *sk)
+{
+	struct tcp_authopt_info *info;
+
+	if (!tcp_authopt_needed || !READ_ONCE(tcp_authopt_net(sock_net(sk))->all_sockets))
+		return 0;
+	info = tcp_authopt_info_alloc(GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	sk_gso_disable(sk);
+	RCU_INIT_POINTER(tcp_sk(sk)->authopt_info, info);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tcp_authopt_init_sock);
+
 static void tcp_authopt_info_free_rcu(struct rcu_head *rcu)
 {
 	kmem_cache_free(tcp_authopt_info_cache, container_of(rcu, struct tcp_authopt_info, rcu));
@@ -530,6 +558,15 @@ void tcp_authopt_clear(struct sock *sk)
 	if (!info)
 		return;
 	RCU_INIT_POINTER(tcp_sk(sk)->authopt_info, NULL);
+	tcp_authopt_info_free(info);
+}
+
+/**
+ * tcp_authopt_info_free() - free TCP-AO state no longer reachable
+ * @info: the state, unpublished; RCU readers may still look at it
+ */
+void tcp_authopt_info_free(struct tcp_authopt_info *info)
+{
 	tcp_authopt_release_keys(info);
 	call_rcu(&info->rcu, tcp_authopt_info_free_rcu);
 }
@@ -648,6 +685,8 @@ static int tcp_authopt_set_repair(struct sock *sk, sockptr_t optval, unsigned in
 	info->rcv_sne = opt.rcv_sne;
 	info->snd_seq = opt.snd_seq;
 	info->rcv_seq = opt.rcv_seq;
+	/* Traffic keys derived from the old ISNs must go. */
+	tcp_authopt_release_keys(info);
 out:
 	sockopt_release_sock(sk);
 	return err;
@@ -791,12 +830,44 @@ static int tcp_authopt_sysctl_handler(struct ctl_table *table, int write,
 	return 0;
 }
 
+/* net.ipv4.tcp_authopt_all_sockets: 0 or 1, once tcp_authopt is enabled. */
+static int tcp_authopt_all_sockets_handler(struct ctl_table *table, int write,
+					   void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct tcp_authopt_net *tn = container_of(table->data, struct tcp_authopt_net,
+						  all_sockets);
+	int val = READ_ONCE(tn->all_sockets);
+	struct ctl_table tmp = {
+		.data = &val,
+		.maxlen = sizeof(val),
+		.extra1 = SYSCTL_ZERO,
+		.extra2 = SYSCTL_ONE,
+	};
+	int err;
+
+	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (err || !write)
+		return err;
+	if (val && !READ_ONCE(tn->enabled))
+		return -EPERM;
+	if (val)
+		static_branch_enable(&tcp_authopt_needed_key);
+	WRITE_ONCE(tn->all_sockets, val);
+	return 0;
+}
+
 static struct ctl_table tcp_authopt_sysctl_template[] = {
 	{
 		.procname = "tcp_authopt",
 		.maxlen = sizeof(int),
 		.mode = 0644,
 		.proc_handler = tcp_authopt_sysctl_handler,
+	},
+	{
+		.procname = "tcp_authopt_all_sockets",
+		.maxlen = sizeof(int),
+		.mode = 0644,
+		.proc_handler = tcp_authopt_all_sockets_handler,
 	},
 	{ }
 };
@@ -812,6 +883,7 @@ static int __net_init tcp_authopt_net_init(struct net *net)
 	if (!table)
 		return -ENOMEM;
 	table[0].data = &tn->enabled;
+	table[1].data = &tn->all_sockets;
 	tn->sysctl_hdr = register_net_sysctl(net, "net/ipv4", table);
 	if (!tn->sysctl_hdr)
 		goto err_table;

@@ -322,72 +322,33 @@ static int tcp_authopt_hash_skb(struct shash_desc *desc, struct sk_buff *skb,
 	return 0;
 }
 
-/**
- * tcp_authopt_calc_mac() - compute the TCP-AO MAC of a segment
- * @alg_id: &enum tcp_authopt_alg
- * @traffic_key: traffic key of the segment's direction
- * @exclude_opts: leave TCP options other than TCP-AO out of the MAC
- * @sne: sequence number extension of the segment's sequence number
- * @family: AF_INET or AF_INET6, for the pseudo-header
- * @saddr: source address (&struct in_addr or &struct in6_addr)
- * @daddr: destination address
- * @skb: segment; its transport header is the TCP header, which must carry
- *	a TCP-AO option, and the segment runs to the end of the skb
- * @mac: output, %TCP_AUTHOPT_MACLEN bytes
- *
- * The input is SNE, pseudo-header, TCP header with checksum and MAC zeroed
- * (RFC 5925 5.1) and the payload, paged data included.
- *
- * Return: 0 or a negative errno.
+/* MAC of the TCP header copied to @p->hdr (@hlen bytes of a segment of
+ * @tcplen bytes) followed by the payload of @skb from @off, if @skb is set.
+ * Bottom halves are disabled: @p is this CPU's.
  */
-int tcp_authopt_calc_mac(u8 alg_id, const u8 *traffic_key, bool exclude_opts,
-			 u32 sne, int family, const void *saddr,
-			 const void *daddr, struct sk_buff *skb, u8 *mac)
+static int tcp_authopt_mac_hdr(struct tcp_authopt_pcpu *p, u8 alg_id, const u8 *traffic_key,
+			       bool exclude_opts, u32 sne, int family, const void *saddr,
+			       const void *daddr, unsigned int hlen, unsigned int tcplen,
+			       struct sk_buff *skb, unsigned int off, u8 *mac)
 {
-	unsigned int keylen = tcp_authopt_traffic_keylen(alg_id);
-	unsigned int toff = skb_transport_offset(skb);
-	unsigned int tcplen, hlen;
+	struct shash_desc *desc = tcp_authopt_desc(alg_id);
 	u8 out[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
-	struct tcp_authopt_pcpu *p;
-	struct shash_desc *desc;
-	struct tcphdr *th;
-	const u8 *ao;
+	struct tcphdr *th = (struct tcphdr *)p->hdr;
 	__be32 sne_be = htonl(sne);
+	const u8 *ao;
 	int err;
 
-	if (!keylen || !tcp_authopt_pcpu || (int)toff < 0 || skb->len < toff + sizeof(*th))
-		return -EINVAL;
-	tcplen = skb->len - toff;
-
-	local_bh_disable();
-	p = this_cpu_ptr(tcp_authopt_pcpu);
-	desc = tcp_authopt_desc(alg_id);
-
-	err = skb_copy_bits(skb, toff, p->hdr, sizeof(*th));
-	if (err)
-		goto out;
-	th = (struct tcphdr *)p->hdr;
-	hlen = th->doff * 4;
-	if (hlen < sizeof(*th) || hlen > tcplen) {
-		err = -EINVAL;
-		goto out;
-	}
-	err = skb_copy_bits(skb, toff, p->hdr, hlen);
-	if (err)
-		goto out;
 	th->check = 0;
 	ao = tcp_authopt_find_option(th);
-	if (IS_ERR_OR_NULL(ao)) {
-		err = -EINVAL;
-		goto out;
-	}
+	if (IS_ERR_OR_NULL(ao))
+		return -EINVAL;
 	memset((u8 *)ao + 4, 0, TCP_AUTHOPT_MACLEN);
 
-	err = crypto_shash_setkey(desc->tfm, traffic_key, keylen) ?:
+	err = crypto_shash_setkey(desc->tfm, traffic_key, tcp_authopt_traffic_keylen(alg_id)) ?:
 	      crypto_shash_init(desc) ?:
 	      crypto_shash_update(desc, (u8 *)&sne_be, sizeof(sne_be));
 	if (err)
-		goto out;
+		return err;
 
 	if (family == AF_INET6) {
 		struct {
@@ -417,19 +378,103 @@ int tcp_authopt_calc_mac(u8 alg_id, const u8 *traffic_key, bool exclude_opts,
 		err = crypto_shash_update(desc, (u8 *)&ph4, sizeof(ph4));
 	}
 	if (err)
-		goto out;
+		return err;
 
 	if (exclude_opts)
 		err = crypto_shash_update(desc, p->hdr, sizeof(*th)) ?:
 		      crypto_shash_update(desc, ao, TCPOLEN_AUTHOPT_OUTPUT);
 	else
 		err = crypto_shash_update(desc, p->hdr, hlen);
-	err = err ?: tcp_authopt_hash_skb(desc, skb, toff + hlen) ?:
-	      crypto_shash_final(desc, out);
+	if (!err && skb)
+		err = tcp_authopt_hash_skb(desc, skb, off);
+	err = err ?: crypto_shash_final(desc, out);
 	if (!err)
 		memcpy(mac, out, TCP_AUTHOPT_MACLEN);
 	memzero_explicit(out, sizeof(out));
+	return err;
+}
+
+/**
+ * tcp_authopt_calc_mac() - compute the TCP-AO MAC of a segment
+ * @alg_id: &enum tcp_authopt_alg
+ * @traffic_key: traffic key of the segment's direction
+ * @exclude_opts: leave TCP options other than TCP-AO out of the MAC
+ * @sne: sequence number extension of the segment's sequence number
+ * @family: AF_INET or AF_INET6, for the pseudo-header
+ * @saddr: source address (&struct in_addr or &struct in6_addr)
+ * @daddr: destination address
+ * @skb: segment; its transport header is the TCP header, which must carry
+ *	a TCP-AO option, and the segment runs to the end of the skb
+ * @mac: output, %TCP_AUTHOPT_MACLEN bytes
+ *
+ * The input is SNE, pseudo-header, TCP header with checksum and MAC zeroed
+ * (RFC 5925 5.1) and the payload, paged data included.
+ *
+ * Return: 0 or a negative errno.
+ */
+int tcp_authopt_calc_mac(u8 alg_id, const u8 *traffic_key, bool exclude_opts,
+			 u32 sne, int family, const void *saddr,
+			 const void *daddr, struct sk_buff *skb, u8 *mac)
+{
+	unsigned int toff = skb_transport_offset(skb);
+	struct tcp_authopt_pcpu *p;
+	unsigned int tcplen, hlen;
+	int err;
+
+	if (!tcp_authopt_traffic_keylen(alg_id) || !tcp_authopt_pcpu || (int)toff < 0 ||
+	    skb->len < toff + sizeof(struct tcphdr))
+		return -EINVAL;
+	tcplen = skb->len - toff;
+
+	local_bh_disable();
+	p = this_cpu_ptr(tcp_authopt_pcpu);
+	err = skb_copy_bits(skb, toff, p->hdr, sizeof(struct tcphdr));
+	if (err)
+		goto out;
+	hlen = ((struct tcphdr *)p->hdr)->doff * 4;
+	if (hlen < sizeof(struct tcphdr) || hlen > tcplen) {
+		err = -EINVAL;
+		goto out;
+	}
+	err = skb_copy_bits(skb, toff, p->hdr, hlen) ?:
+	      tcp_authopt_mac_hdr(p, alg_id, traffic_key, exclude_opts, sne, family, saddr,
+				  daddr, hlen, tcplen, skb, toff + hlen, mac);
 out:
+	local_bh_enable();
+	return err;
+}
+
+/**
+ * tcp_authopt_calc_mac_hdr() - compute the TCP-AO MAC of a segment without payload
+ * @alg_id: &enum tcp_authopt_alg
+ * @traffic_key: traffic key of the segment's direction
+ * @exclude_opts: leave TCP options other than TCP-AO out of the MAC
+ * @sne: sequence number extension of the segment's sequence number
+ * @family: AF_INET or AF_INET6, for the pseudo-header
+ * @saddr: source address
+ * @daddr: destination address
+ * @th: TCP header with its options, carrying a TCP-AO option
+ * @mac: output, %TCP_AUTHOPT_MACLEN bytes
+ *
+ * For replies built in a buffer (RST and ACK without a full socket).
+ *
+ * Return: 0 or a negative errno.
+ */
+int tcp_authopt_calc_mac_hdr(u8 alg_id, const u8 *traffic_key, bool exclude_opts,
+			     u32 sne, int family, const void *saddr,
+			     const void *daddr, const struct tcphdr *th, u8 *mac)
+{
+	unsigned int hlen = th->doff * 4;
+	int err;
+
+	if (!tcp_authopt_traffic_keylen(alg_id) || !tcp_authopt_pcpu ||
+	    hlen < sizeof(*th) || hlen > sizeof_field(struct tcp_authopt_pcpu, hdr))
+		return -EINVAL;
+	local_bh_disable();
+	memcpy(this_cpu_ptr(tcp_authopt_pcpu)->hdr, th, hlen);
+	err = tcp_authopt_mac_hdr(this_cpu_ptr(tcp_authopt_pcpu), alg_id, traffic_key,
+				  exclude_opts, sne, family, saddr, daddr, hlen, hlen,
+				  NULL, 0, mac);
 	local_bh_enable();
 	return err;
 }

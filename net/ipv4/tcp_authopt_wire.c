@@ -13,8 +13,11 @@
 #define pr_fmt(fmt) "TCP: authopt: " fmt
 
 #include <linux/kernel.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/ipv6.h>
 #include <crypto/algapi.h>
+#include <net/inet_hashtables.h>
 #include <net/inet6_hashtables.h>
 #include <net/ipv6.h>
 #include <net/l3mdev.h>
@@ -155,19 +158,21 @@ static bool tcp_authopt_key_can_recv(const struct tcp_authopt_key_info *key, u64
  * the one the peer asked for with RNextKeyID, or the usable key valid for
  * the longest time, lowest send_id first on a tie.
  *
- * Return: the key, NULL when no key applies, ERR_PTR(-ENOKEY) when keys
- * apply but none may sign now: the segment must not go out unsigned.
+ * Return: the key, NULL when no key applies and none is @required,
+ * ERR_PTR(-ENOKEY) when keys apply (or are required because the connection
+ * is authenticated) but none may sign now: the segment must not go out
+ * unsigned.
  */
 static struct tcp_authopt_key_info *
 tcp_authopt_pick_send(struct tcp_authopt_key_info **keys, unsigned int n, u32 flags,
-		      u8 locked_id, int peer_rnext)
+		      u8 locked_id, int peer_rnext, bool required)
 {
 	struct tcp_authopt_key_info *best = NULL;
 	u64 now = tcp_authopt_now();
 	unsigned int i;
 
 	if (!n)
-		return NULL;
+		return required ? ERR_PTR(-ENOKEY) : NULL;
 	for (i = 0; i < n; i++) {
 		struct tcp_authopt_key_info *k = keys[i];
 
@@ -242,7 +247,9 @@ static void tcp_authopt_refresh(struct sock *sk, struct tcp_authopt_info *info)
 	rcu_read_unlock();
 	info->db_gen = gen;
 	info->keys_valid = true;
-	info->active = info->nkeys > 0;
+	/* Once authenticated, always: losing the keys stops the connection. */
+	if (info->nkeys)
+		info->active = true;
 }
 
 static struct tcp_authopt_conn_key *
@@ -311,7 +318,8 @@ struct tcp_authopt_key_info *tcp_authopt_select_key(struct sock *sk, u8 *rnextke
 	for (i = 0; i < info->nkeys; i++)
 		keys[i] = info->keys[i].key;
 	key = tcp_authopt_pick_send(keys, info->nkeys, info->flags, info->send_keyid,
-				    info->recv_ids_valid ? info->recv_rnextkeyid : -1);
+				    info->recv_ids_valid ? info->recv_rnextkeyid : -1,
+				    info->active);
 	if (IS_ERR_OR_NULL(key))
 		return key;
 	info->send_keyid = key->send_id;
@@ -391,18 +399,83 @@ EXPORT_SYMBOL_GPL(tcp_authopt_hash);
 
 /* Request sockets (and SYN cookies): stateless, under RCU */
 
+/* What signing or verifying needs of a connection when its cached keys
+ * cannot be used: request and TIME-WAIT sockets, and replies sent without
+ * the socket lock. Keys come from the database, traffic keys are derived.
+ */
+struct tcp_authopt_view {
+	struct tcp_authopt_flow flow;	/* our direction */
+	int l3index;
+	u32 flags;
+	u8 send_keyid;
+	u8 send_rnextkeyid;
+	int peer_rnext;			/* -1: not known */
+	bool active;
+	u32 src_isn, dst_isn;
+	u32 snd_sne, snd_seq;
+	u32 rcv_sne, rcv_seq;
+};
+
+static void tcp_authopt_view_flags(struct tcp_authopt_view *v, const struct tcp_authopt_info *info)
+{
+	v->flags = info ? READ_ONCE(info->flags) : 0;
+	v->send_keyid = info ? READ_ONCE(info->send_keyid) : 0;
+	v->send_rnextkeyid = info ? READ_ONCE(info->send_rnextkeyid) : 0;
+}
+
+/* A full or TIME-WAIT socket (only sock_common fields are read from @sk). */
+static void tcp_authopt_view_info(struct tcp_authopt_view *v, const struct sock *sk,
+				  const struct tcp_authopt_info *info)
+{
+	tcp_authopt_flow_sk(sk, &v->flow);
+	v->l3index = tcp_authopt_sk_l3index(sk);
+	tcp_authopt_view_flags(v, info);
+	v->peer_rnext = READ_ONCE(info->recv_ids_valid) ? READ_ONCE(info->recv_rnextkeyid) : -1;
+	v->active = READ_ONCE(info->active);
+	v->src_isn = READ_ONCE(info->src_isn);
+	v->dst_isn = READ_ONCE(info->dst_isn);
+	v->snd_sne = READ_ONCE(info->snd_sne);
+	v->snd_seq = READ_ONCE(info->snd_seq);
+	v->rcv_sne = READ_ONCE(info->rcv_sne);
+	v->rcv_seq = READ_ONCE(info->rcv_seq);
+}
+
+/* A request socket; both SNEs count from the ISNs. */
+static void tcp_authopt_view_req(struct tcp_authopt_view *v, const struct sock *listener,
+				 const struct request_sock *req)
+{
+	const struct tcp_request_sock *treq = tcp_rsk(req);
+
+	tcp_authopt_flow_req(req, &v->flow);
+	v->l3index = l3mdev_master_ifindex_by_index(sock_net(listener), inet_rsk(req)->ir_iif);
+	tcp_authopt_view_flags(v, rcu_dereference(tcp_sk(listener)->authopt_info));
+	v->peer_rnext = treq->ao_rnext_valid ? treq->ao_rnextkeyid : -1;
+	v->active = false;
+	v->src_isn = treq->snt_isn;
+	v->dst_isn = treq->rcv_isn;
+	v->snd_sne = 0;
+	v->snd_seq = treq->snt_isn;
+	v->rcv_sne = 0;
+	v->rcv_seq = treq->rcv_isn;
+}
+
+static int tcp_authopt_view_lookup(struct net *net, const struct tcp_authopt_view *v,
+				   struct tcp_authopt_key_info **keys)
+{
+	struct tcp_authopt_conn conn;
+
+	tcp_authopt_conn_from_flow(&v->flow, true, v->l3index, &conn);
+	return tcp_authopt_keydb_lookup(tcp_authopt_net_db(net), &conn, keys,
+					TCP_AUTHOPT_LOOKUP_MAX);
+}
+
 static int tcp_authopt_req_lookup(const struct sock *listener, const struct request_sock *req,
 				  struct tcp_authopt_key_info **keys)
 {
-	struct tcp_authopt_flow f;
-	struct tcp_authopt_conn conn;
-	int l3index;
+	struct tcp_authopt_view v;
 
-	tcp_authopt_flow_req(req, &f);
-	l3index = l3mdev_master_ifindex_by_index(sock_net(listener), inet_rsk(req)->ir_iif);
-	tcp_authopt_conn_from_flow(&f, true, l3index, &conn);
-	return tcp_authopt_keydb_lookup(tcp_authopt_net_db(sock_net(listener)), &conn,
-					keys, TCP_AUTHOPT_LOOKUP_MAX);
+	tcp_authopt_view_req(&v, listener, req);
+	return tcp_authopt_view_lookup(sock_net(listener), &v, keys);
 }
 
 /**
@@ -429,7 +502,7 @@ struct tcp_authopt_key_info *tcp_authopt_select_key_req(const struct sock *liste
 		return NULL;
 	n = tcp_authopt_req_lookup(listener, req, keys);
 	key = tcp_authopt_pick_send(keys, n, READ_ONCE(info->flags), READ_ONCE(info->send_keyid),
-				    treq->ao_rnext_valid ? treq->ao_rnextkeyid : -1);
+				    treq->ao_rnext_valid ? treq->ao_rnextkeyid : -1, false);
 	if (!IS_ERR_OR_NULL(key))
 		*rnextkeyid = tcp_authopt_rnext(key, READ_ONCE(info->flags),
 						READ_ONCE(info->send_rnextkeyid));
@@ -510,6 +583,8 @@ int tcp_authopt_openreq_child(struct sock *newsk, const struct sock *listener,
 	info->dst_isn = tcp_rsk(req)->rcv_isn;
 	info->snd_seq = info->src_isn;
 	info->rcv_seq = info->dst_isn;
+	/* The new socket is locked: ACTIVE is right from accept() on. */
+	tcp_authopt_refresh(newsk, info);
 	rcu_assign_pointer(tcp_sk(newsk)->authopt_info, info);
 	sk_gso_disable(newsk);
 	return 0;
@@ -561,12 +636,13 @@ static enum skb_drop_reason tcp_authopt_drop(struct net *net, const struct sk_bu
 	return reason;
 }
 
-/* The checks every receiver makes before the MAC. Returns the option to
- * verify, or NULL with *@reason telling whether the segment passes as is
- * (%SKB_NOT_DROPPED_YET) or is dropped (counted already).
+/* The checks every receiver makes before the MAC; TCP-AO is @required
+ * when keys match the peer or the connection is authenticated. Returns the
+ * option to verify, or NULL with *@reason telling whether the segment
+ * passes as is (%SKB_NOT_DROPPED_YET) or is dropped (counted already).
  */
 static const u8 *tcp_authopt_precheck(struct net *net, const struct sk_buff *skb,
-				      unsigned int nkeys, u32 flags,
+				      bool required, u32 flags,
 				      enum skb_drop_reason *reason)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
@@ -583,7 +659,7 @@ static const u8 *tcp_authopt_precheck(struct net *net, const struct sk_buff *skb
 					   "both TCP-AO and MD5 options");
 		return NULL;
 	}
-	if (!nkeys) {
+	if (!required) {
 		if (opt && (flags & TCP_AUTHOPT_FLAG_REJECT_UNEXPECTED))
 			*reason = tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_UNEXPECTED,
 						   "unexpected TCP-AO");
@@ -623,24 +699,34 @@ static enum skb_drop_reason tcp_authopt_verify(struct net *net, struct sk_buff *
 	return SKB_NOT_DROPPED_YET;
 }
 
-/* Verify with a traffic key derived now (SYN, SYN-ACK, handshake, cookies). */
-static enum skb_drop_reason tcp_authopt_verify_isn(struct net *net, struct sk_buff *skb,
-						   const struct tcp_authopt_key_info *key,
-						   u32 peer_isn, u32 our_isn, const u8 *opt)
+/* Verify with a traffic key derived now (handshake, cookies, TIME-WAIT). */
+static enum skb_drop_reason tcp_authopt_verify_isn_sne(struct net *net, struct sk_buff *skb,
+						       const struct tcp_authopt_key_info *key,
+						       u32 peer_isn, u32 our_isn, u32 sne,
+						       const u8 *opt)
 {
 	u8 tkey[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
 	struct tcp_authopt_flow f;
 	enum skb_drop_reason reason;
-	u32 seq = ntohl(tcp_hdr(skb)->seq);
 
 	tcp_authopt_flow_skb(skb, &f);
 	if (tcp_authopt_flow_kdf(key, &f, peer_isn, our_isn, tkey))
 		return tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_FAILURE,
 					"TCP-AO key derivation failed");
-	reason = tcp_authopt_verify(net, skb, key, tkey,
-				    tcp_authopt_compute_sne(0, peer_isn, seq), opt);
+	reason = tcp_authopt_verify(net, skb, key, tkey, sne, opt);
 	memzero_explicit(tkey, sizeof(tkey));
 	return reason;
+}
+
+/* Same, during the handshake: the SNE counts from the peer's ISN. */
+static enum skb_drop_reason tcp_authopt_verify_isn(struct net *net, struct sk_buff *skb,
+						   const struct tcp_authopt_key_info *key,
+						   u32 peer_isn, u32 our_isn, const u8 *opt)
+{
+	return tcp_authopt_verify_isn_sne(net, skb, key, peer_isn, our_isn,
+					  tcp_authopt_compute_sne(0, peer_isn,
+								  ntohl(tcp_hdr(skb)->seq)),
+					  opt);
 }
 
 /* The ISNs of a segment that reaches a socket without them (RFC 5925 5.2). */
@@ -700,7 +786,7 @@ enum skb_drop_reason tcp_authopt_inbound_check(struct sock *sk, struct sk_buff *
 					   &conn);
 		n = tcp_authopt_keydb_lookup(tcp_authopt_net_db(net), &conn, keys,
 					     ARRAY_SIZE(keys));
-		opt = tcp_authopt_precheck(net, skb, n, READ_ONCE(info->flags), &reason);
+		opt = tcp_authopt_precheck(net, skb, n > 0, READ_ONCE(info->flags), &reason);
 		if (!opt)
 			return reason;
 		key = tcp_authopt_recv_key(keys, n, opt[2]);
@@ -712,7 +798,7 @@ enum skb_drop_reason tcp_authopt_inbound_check(struct sock *sk, struct sk_buff *
 	}
 
 	tcp_authopt_refresh(sk, info);
-	opt = tcp_authopt_precheck(net, skb, info->nkeys, info->flags, &reason);
+	opt = tcp_authopt_precheck(net, skb, info->nkeys || info->active, info->flags, &reason);
 	if (!opt)
 		return reason;
 	for (i = 0; i < info->nkeys; i++)
@@ -776,7 +862,7 @@ enum skb_drop_reason tcp_authopt_inbound_check_req(struct request_sock *req,
 	if (!info)
 		return SKB_NOT_DROPPED_YET;
 	n = tcp_authopt_req_lookup(listener, req, keys);
-	opt = tcp_authopt_precheck(net, skb, n, READ_ONCE(info->flags), &reason);
+	opt = tcp_authopt_precheck(net, skb, n > 0, READ_ONCE(info->flags), &reason);
 	if (!opt)
 		return reason;
 	key = tcp_authopt_recv_key(keys, n, opt[2]);
@@ -787,3 +873,285 @@ enum skb_drop_reason tcp_authopt_inbound_check_req(struct request_sock *req,
 				      tcp_rsk(req)->snt_isn, opt);
 }
 EXPORT_SYMBOL_GPL(tcp_authopt_inbound_check_req);
+
+/* Replies without a full socket (RST, TIME-WAIT and request ACKs) */
+
+/* The request socket a listener answers for: tcp_check_req() passes the
+ * listener to send_reset(), the request is still hashed.
+ */
+static struct sock *tcp_authopt_find_req(const struct sock *listener, struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct net *net = sock_net(listener);
+	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
+	struct sock *rsk = NULL;
+
+	if (ip_hdr(skb)->version == 4)
+		rsk = __inet_lookup_established(net, hinfo, ip_hdr(skb)->saddr, th->source,
+						ip_hdr(skb)->daddr, ntohs(th->dest),
+						inet_iif(skb), tcp_v4_sdif(skb));
+#if IS_ENABLED(CONFIG_IPV6)
+	else
+		rsk = __inet6_lookup_established(net, hinfo, &ipv6_hdr(skb)->saddr, th->source,
+						 &ipv6_hdr(skb)->daddr, ntohs(th->dest),
+						 tcp_v6_iif(skb), tcp_v6_sdif(skb));
+#endif
+	if (rsk && (rsk->sk_state != TCP_NEW_SYN_RECV ||
+		    inet_reqsk(rsk)->rsk_listener != listener)) {
+		sock_gen_put(rsk);
+		rsk = NULL;
+	}
+	return rsk;
+}
+
+/* The view of whatever @sk is; false when it does not take part. */
+static bool tcp_authopt_view_any(struct tcp_authopt_view *v, const struct sock *sk,
+				 struct sk_buff *skb)
+{
+	const struct tcp_authopt_info *info;
+	struct sock *rsk;
+
+	switch (sk->sk_state) {
+	case TCP_TIME_WAIT:
+		info = rcu_dereference(tcp_twsk(sk)->tw_authopt_info);
+		break;
+	case TCP_NEW_SYN_RECV:
+		tcp_authopt_view_req(v, inet_reqsk(sk)->rsk_listener, inet_reqsk(sk));
+		return rcu_access_pointer(tcp_sk(inet_reqsk(sk)->rsk_listener)->authopt_info);
+	case TCP_LISTEN:
+		if (!rcu_access_pointer(tcp_sk(sk)->authopt_info))
+			return false;
+		/* No request: no ISNs, the reply goes unsigned (RFC 5925 7.7). */
+		rsk = tcp_authopt_find_req(sk, skb);
+		if (!rsk)
+			return false;
+		tcp_authopt_view_req(v, sk, inet_reqsk(rsk));
+		sock_gen_put(rsk);
+		return true;
+	default:
+		info = rcu_dereference(tcp_sk(sk)->authopt_info);
+		break;
+	}
+	if (!info)
+		return false;
+	tcp_authopt_view_info(v, sk, info);
+	return true;
+}
+
+/**
+ * tcp_authopt_reply_prepare() - decide how a reply to a segment is signed
+ * @sk: the socket the reply is for: full, TIME-WAIT, listener (answering
+ *	for a request socket) or NULL
+ * @skb: the segment replied to, already verified
+ * @r: output, for tcp_authopt_reply_sign()
+ *
+ * Return: 1 when the reply must be signed with @r, 0 when it goes out
+ * unsigned (not an authenticated connection, or no connection at all), or
+ * a negative errno when it must not be sent: the connection is
+ * authenticated but no key may sign now.
+ */
+int tcp_authopt_reply_prepare(const struct sock *sk, struct sk_buff *skb,
+			      struct tcp_authopt_reply *r)
+{
+	struct tcp_authopt_key_info *keys[TCP_AUTHOPT_LOOKUP_MAX], *key;
+	struct tcp_authopt_view v;
+	int n, err = 0;
+
+	if (!sk)
+		return 0;
+	rcu_read_lock();
+	if (!tcp_authopt_view_any(&v, sk, skb))
+		goto out;
+	n = tcp_authopt_view_lookup(sock_net(sk), &v, keys);
+	key = tcp_authopt_pick_send(keys, n, v.flags, v.send_keyid, v.peer_rnext, v.active);
+	if (IS_ERR_OR_NULL(key)) {
+		err = PTR_ERR_OR_ZERO(key);
+		goto out;
+	}
+	r->alg_id = key->alg_id;
+	r->exclude_opts = key->flags & TCP_AUTHOPT_KEY_EXCLUDE_OPTS;
+	r->keyid = key->send_id;
+	r->rnextkeyid = tcp_authopt_rnext(key, v.flags, v.send_rnextkeyid);
+	r->sne_ref = v.snd_sne;
+	r->seq_ref = v.snd_seq;
+	r->family = v.flow.family;
+	memcpy(&r->saddr, &v.flow.saddr, sizeof(r->saddr));
+	memcpy(&r->daddr, &v.flow.daddr, sizeof(r->daddr));
+	err = tcp_authopt_flow_kdf(key, &v.flow, v.src_isn, v.dst_isn, r->traffic_key) ?: 1;
+out:
+	rcu_read_unlock();
+	return err;
+}
+EXPORT_SYMBOL_GPL(tcp_authopt_reply_prepare);
+
+/**
+ * tcp_authopt_reply_sign() - put a signed TCP-AO option on a reply
+ * @r: from tcp_authopt_reply_prepare() returning 1; its traffic key is wiped
+ * @th: the reply's TCP header, complete, its doff counting the option
+ * @opt: where the %TCPOLEN_AUTHOPT_OUTPUT bytes of the option go
+ */
+void tcp_authopt_reply_sign(struct tcp_authopt_reply *r, struct tcphdr *th, u8 *opt)
+{
+	u32 sne = tcp_authopt_compute_sne(r->sne_ref, r->seq_ref, ntohl(th->seq));
+
+	opt[0] = TCPOPT_AUTHOPT;
+	opt[1] = TCPOLEN_AUTHOPT_OUTPUT;
+	opt[2] = r->keyid;
+	opt[3] = r->rnextkeyid;
+	memset(opt + 4, 0, TCP_AUTHOPT_MACLEN);
+	/* Cannot fail for a key that was accepted; a zero MAC is dropped anyway. */
+	if (tcp_authopt_calc_mac_hdr(r->alg_id, r->traffic_key, r->exclude_opts, sne,
+				     r->family, &r->saddr, &r->daddr, th, opt + 4))
+		memset(opt + 4, 0, TCP_AUTHOPT_MACLEN);
+	memzero_explicit(r->traffic_key, sizeof(r->traffic_key));
+}
+EXPORT_SYMBOL_GPL(tcp_authopt_reply_sign);
+
+/* TIME-WAIT */
+
+/**
+ * tcp_authopt_time_wait() - give a TIME-WAIT socket the state of its connection
+ * @tw: the new TIME-WAIT socket
+ * @sk: the full socket going to TIME-WAIT, locked
+ *
+ * The TIME-WAIT socket gets a copy without cached keys (it looks keys up
+ * when it needs them); the full socket keeps its state for getsockopt().
+ * Should the copy fail, TIME-WAIT takes the state itself rather than
+ * answer unsigned.
+ */
+void tcp_authopt_time_wait(struct tcp_timewait_sock *tw, struct sock *sk)
+{
+	struct tcp_authopt_info *info = tcp_authopt_info(sk), *copy;
+
+	RCU_INIT_POINTER(tw->tw_authopt_info, NULL);
+	if (!info)
+		return;
+	copy = tcp_authopt_info_alloc(GFP_ATOMIC);
+	if (copy) {
+		memcpy(copy, info, offsetof(struct tcp_authopt_info, keys));
+		copy->nkeys = 0;
+		copy->keys_valid = false;
+	} else {
+		RCU_INIT_POINTER(tcp_sk(sk)->authopt_info, NULL);
+		tcp_authopt_release_keys(info);
+		copy = info;
+	}
+	rcu_assign_pointer(tw->tw_authopt_info, copy);
+}
+EXPORT_SYMBOL_GPL(tcp_authopt_time_wait);
+
+/**
+ * tcp_authopt_tw_destroy() - release the TCP-AO state of a TIME-WAIT socket
+ * @tw: the socket
+ */
+void tcp_authopt_tw_destroy(struct tcp_timewait_sock *tw)
+{
+	struct tcp_authopt_info *info = rcu_dereference_protected(tw->tw_authopt_info, 1);
+
+	if (info)
+		tcp_authopt_info_free(info);
+}
+EXPORT_SYMBOL_GPL(tcp_authopt_tw_destroy);
+
+/**
+ * tcp_authopt_inbound_check_tw() - verify a segment for a TIME-WAIT socket
+ * @sk: the TIME-WAIT socket
+ * @skb: segment, TCP header at skb->data
+ *
+ * Return: as tcp_authopt_inbound_check().
+ */
+enum skb_drop_reason tcp_authopt_inbound_check_tw(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_authopt_info *info = rcu_dereference(tcp_twsk(sk)->tw_authopt_info);
+	struct tcp_authopt_key_info *keys[TCP_AUTHOPT_LOOKUP_MAX];
+	const struct tcphdr *th = tcp_hdr(skb);
+	const struct tcp_authopt_key_info *key;
+	struct net *net = sock_net(sk);
+	enum skb_drop_reason reason;
+	struct tcp_authopt_view v;
+	u32 seq = ntohl(th->seq);
+	const u8 *opt;
+	int n;
+
+	if (!info)
+		return SKB_NOT_DROPPED_YET;
+	tcp_authopt_view_info(&v, sk, info);
+	n = tcp_authopt_view_lookup(net, &v, keys);
+	opt = tcp_authopt_precheck(net, skb, n > 0 || v.active, v.flags, &reason);
+	if (!opt)
+		return reason;
+	key = tcp_authopt_recv_key(keys, n, opt[2]);
+	reason = tcp_authopt_check_keyid(net, skb, key);
+	if (reason)
+		return reason;
+	/* A SYN reusing the 4-tuple starts a new connection: its own ISN. */
+	if (th->syn && !th->ack)
+		return tcp_authopt_verify_isn(net, skb, key, seq, 0, opt);
+	return tcp_authopt_verify_isn_sne(net, skb, key, v.dst_isn, v.src_isn,
+					  tcp_authopt_compute_sne(v.rcv_sne, v.rcv_seq, seq),
+					  opt);
+}
+EXPORT_SYMBOL_GPL(tcp_authopt_inbound_check_tw);
+
+/**
+ * tcp_authopt_ignore_icmp() - whether an ICMP error is ignored (RFC 5925 7.8)
+ * @sk: full socket, bh-locked
+ * @family: AF_INET or AF_INET6, of the ICMP message
+ * @type: ICMP type
+ * @code: ICMP code
+ *
+ * "Hard" errors must not reset an authenticated connection: anybody can
+ * forge them. Fragmentation needed (ICMPv4 code 4) still updates the path
+ * MTU: it never resets a connection.
+ *
+ * Return: true when the caller drops the message (counted).
+ */
+bool tcp_authopt_ignore_icmp(struct sock *sk, int family, int type, int code)
+{
+	struct tcp_authopt_info *info = tcp_authopt_info(sk);
+	bool hard;
+
+	if (!info || !READ_ONCE(info->active))
+		return false;
+	if (family == AF_INET)
+		hard = type == ICMP_DEST_UNREACH &&
+		       (code == ICMP_PROT_UNREACH || code == ICMP_PORT_UNREACH);
+	else
+		hard = type == ICMPV6_DEST_UNREACH && code >= ICMPV6_ADM_PROHIBITED &&
+		       code <= ICMPV6_PORT_UNREACH;
+	if (hard)
+		__NET_INC_STATS(sock_net(sk), LINUX_MIB_TCPAUTHOPTICMPIGNORED);
+	return hard;
+}
+EXPORT_SYMBOL_GPL(tcp_authopt_ignore_icmp);
+
+/**
+ * tcp_authopt_md5_exempt() - whether TCP-AO, not MD5, checks a segment
+ * @sk: full or listening socket the segment is for
+ * @skb: the segment
+ * @l3index: L3 master ifindex the segment came in on, 0 without VRF
+ *
+ * When both TCP-AO and MD5 keys match a peer, TCP-AO is used (RFC 5925
+ * 7.6): the MD5 check steps aside for connections that are authenticated
+ * or whose peer a TCP-AO key matches. A segment merely carrying a TCP-AO
+ * option does not qualify, or it could slip past MD5.
+ *
+ * Return: true when TCP-AO verifies @skb instead of MD5.
+ */
+bool tcp_authopt_md5_exempt(const struct sock *sk, const struct sk_buff *skb, int l3index)
+{
+	const struct tcp_authopt_info *info = rcu_dereference(tcp_sk(sk)->authopt_info);
+	struct tcp_authopt_key_info *keys[TCP_AUTHOPT_LOOKUP_MAX];
+	struct tcp_authopt_conn conn;
+	struct tcp_authopt_flow f;
+
+	if (!info)
+		return false;
+	if (READ_ONCE(info->active))
+		return true;
+	tcp_authopt_flow_skb(skb, &f);
+	tcp_authopt_conn_from_flow(&f, false, l3index, &conn);
+	return tcp_authopt_keydb_lookup(tcp_authopt_net_db(sock_net(sk)), &conn, keys,
+					ARRAY_SIZE(keys)) > 0;
+}
+EXPORT_SYMBOL_GPL(tcp_authopt_md5_exempt);

@@ -45,6 +45,7 @@
 #pragma GCC diagnostic pop
 
 #define SYSCTL_PATH	"/proc/sys/net/ipv4/tcp_authopt"
+#define ALL_SOCKETS_PATH "/proc/sys/net/ipv4/tcp_authopt_all_sockets"
 
 #define ADDR4_A		"198.51.100.1"
 #define ADDR4_B		"198.51.100.2"
@@ -105,17 +106,38 @@ static int ip_batch(const char *fmt, ...)
 	return WIFEXITED(ret) && WEXITSTATUS(ret) == 0 ? 0 : -EIO;
 }
 
-static int sysctl_enable(void)
+static int sysctl_write(const char *path, const char *val)
 {
 	int fd, ret = 0;
 
-	fd = open(SYSCTL_PATH, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, "1", 1) != 1)
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+static int sysctl_enable(void)
+{
+	return sysctl_write(SYSCTL_PATH, "1");
+}
+
+/* The value of a 0/1 sysctl of the current namespace, or -errno. */
+static int sysctl_read(const char *path)
+{
+	char buf[8] = "";
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (ret <= 0)
+		return ret < 0 ? -errno : -EIO;
+	return atoi(buf);
 }
 
 /* Addresses, link up and the sysctl, in the current namespace. */
@@ -327,10 +349,13 @@ static int authopt_get(int fd, struct tcp_authopt *opt)
 	return len == sizeof(*opt) ? 0 : -EMSGSIZE;
 }
 
+/* tcp_socket() flags for a socket that never uses the TCP-AO options. */
+#define UNTOUCHED	(~0u)
+
 /*
  * A non-blocking TCP socket in the current namespace that takes part in
- * TCP-AO (TCP_AUTHOPT with @flags). AF_INET6 sockets accept IPv4-mapped
- * peers. Returns the fd or -errno.
+ * TCP-AO (TCP_AUTHOPT with @flags), unless @flags is UNTOUCHED. AF_INET6
+ * sockets accept IPv4-mapped peers. Returns the fd or -errno.
  */
 static int tcp_socket(int family, __u32 authopt_flags)
 {
@@ -346,6 +371,8 @@ static int tcp_socket(int family, __u32 authopt_flags)
 	    (family == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero))))
 		goto err;
+	if (authopt_flags == UNTOUCHED)
+		return fd;
 	ret = authopt_set(fd, authopt_flags);
 	if (ret) {
 		close(fd);
@@ -558,6 +585,8 @@ FIXTURE(conn) {
 	int listener;		/* in B */
 	int client;		/* in A */
 	int server;		/* accepted in B */
+	bool untouched;		/* A's client never uses the TCP-AO options */
+	bool md5;		/* both sockets also have a TCP-MD5 key */
 	struct counters before[2];
 };
 
@@ -656,6 +685,20 @@ static int add_key_on(struct _test_data_conn *self, const struct _fixture_varian
 	return key_add(variant->alg, ID_B, ID_A, secret, variant->key_addr[A]);
 }
 
+/* A TCP-MD5 (RFC 2385) key on socket @fd for peer @peer. */
+static int md5_set(int fd, const char *peer)
+{
+	struct tcp_md5sig md5 = { .tcpm_keylen = sizeof(SECRET) - 1 };
+	struct sockaddr_storage ss;
+
+	sockaddr_fill(&ss, peer, 0);
+	memcpy(&md5.tcpm_addr, &ss, sizeof(ss));
+	memcpy(md5.tcpm_key, SECRET, sizeof(SECRET) - 1);
+	if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5)))
+		return -errno;
+	return 0;
+}
+
 /* B listens on PORT, with TCP_AUTHOPT @flags. */
 static int listen_on_b(struct _test_data_conn *self, const struct _fixture_variant_conn *variant,
 		       __u32 flags)
@@ -671,6 +714,11 @@ static int listen_on_b(struct _test_data_conn *self, const struct _fixture_varia
 	if (fd < 0)
 		return fd;
 	self->listener = fd;
+	if (self->md5) {
+		ret = md5_set(fd, variant->sock_addr[A]);
+		if (ret)
+			return ret;
+	}
 	len = sockaddr_fill(&ss, variant->sock_addr[B], PORT);
 	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 8))
 		return -errno;
@@ -688,10 +736,15 @@ static int connect_from_a(struct _test_data_conn *self, const struct _fixture_va
 	ret = ns_enter(self->ns[A]);
 	if (ret)
 		return ret;
-	fd = tcp_socket(variant->family, 0);
+	fd = tcp_socket(variant->family, self->untouched ? UNTOUCHED : 0);
 	if (fd < 0)
 		return fd;
 	self->client = fd;
+	if (self->md5) {
+		ret = md5_set(fd, variant->sock_addr[B]);
+		if (ret)
+			return ret;
+	}
 	len = sockaddr_fill(&ss, variant->sock_addr[B], PORT);
 	return connect_wait(fd, &ss, len, timeout_ms);
 }
@@ -853,6 +906,168 @@ TEST_F(conn, no_keys_plain)
 	EXPECT_FALSE(!!(opt.flags & TCP_AUTHOPT_FLAG_ACTIVE)) TH_LOG("A: flags 0x%x", opt.flags);
 	ASSERT_EQ(0, authopt_get(self->server, &opt));
 	EXPECT_FALSE(!!(opt.flags & TCP_AUTHOPT_FLAG_ACTIVE)) TH_LOG("B: flags 0x%x", opt.flags);
+	expect_counters_unchanged(_metadata, self);
+}
+
+/*
+ * TCP-MD5 and TCP-AO keys both match the peer: TCP-AO is used on both ends
+ * (RFC 5925 7.6) and the MD5 checks do not get in the way.
+ */
+TEST_F(conn, md5_and_ao)
+{
+	static const char * const md5_counters[] = {
+		"TCPMD5NotFound", "TCPMD5Unexpected", "TCPMD5Failure",
+	};
+	long long md5_before[2][ARRAY_SIZE(md5_counters)];
+	struct tcp_authopt opt;
+	size_t i;
+	int side;
+
+	for (side = A; side <= B; side++) {
+		for (i = 0; i < ARRAY_SIZE(md5_counters); i++) {
+			md5_before[side][i] = tcpext_counter(self->netstat[side], md5_counters[i]);
+			ASSERT_LE(0, md5_before[side][i]) TH_LOG("no TcpExt %s", md5_counters[i]);
+		}
+	}
+	ASSERT_EQ(0, add_key_on(self, variant, A, SECRET));
+	ASSERT_EQ(0, add_key_on(self, variant, B, SECRET));
+	self->md5 = true;
+	ASSERT_EQ(0, listen_on_b(self, variant, 0));
+	establish(_metadata, self, variant);
+
+	transfer_check(_metadata, self, PLAIN_BYTES);
+
+	ASSERT_EQ(0, authopt_get(self->client, &opt));
+	EXPECT_TRUE(!!(opt.flags & TCP_AUTHOPT_FLAG_ACTIVE)) TH_LOG("A: flags 0x%x", opt.flags);
+	ASSERT_EQ(0, authopt_get(self->server, &opt));
+	EXPECT_TRUE(!!(opt.flags & TCP_AUTHOPT_FLAG_ACTIVE)) TH_LOG("B: flags 0x%x", opt.flags);
+	EXPECT_EQ(ID_A, opt.recv_keyid);
+	expect_counters_unchanged(_metadata, self);
+	for (side = A; side <= B; side++)
+		for (i = 0; i < ARRAY_SIZE(md5_counters); i++)
+			EXPECT_EQ(md5_before[side][i],
+				  tcpext_counter(self->netstat[side], md5_counters[i]))
+				TH_LOG("%s: %s", side_name(side), md5_counters[i]);
+}
+
+/*
+ * TCP Fast Open: the data in A's SYN is signed with the SYN's traffic key
+ * and B, accepting it before the handshake completes, verifies it.
+ */
+TEST_F(conn, fastopen)
+{
+	static const char msg[] = "data in the SYN";
+	long long passive, active;
+	struct sockaddr_storage ss;
+	struct tcp_authopt opt;
+	char buf[sizeof(msg)];
+	int qlen = 8, ret;
+	socklen_t len;
+
+	ASSERT_EQ(0, add_key_on(self, variant, A, SECRET));
+	ASSERT_EQ(0, add_key_on(self, variant, B, SECRET));
+	/* B: server, no cookie needed; A: client, no cookie needed. */
+	ASSERT_EQ(0, ns_enter(self->ns[B]));
+	ASSERT_EQ(0, sysctl_write("/proc/sys/net/ipv4/tcp_fastopen", "514"));
+	passive = tcpext_counter(self->netstat[B], "TCPFastOpenPassive");
+	ASSERT_LE(0, passive);
+	ASSERT_EQ(0, listen_on_b(self, variant, 0));
+	ASSERT_EQ(0, setsockopt(self->listener, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof(qlen)));
+	ASSERT_EQ(0, ns_enter(self->ns[A]));
+	ASSERT_EQ(0, sysctl_write("/proc/sys/net/ipv4/tcp_fastopen", "5"));
+	active = tcpext_counter(self->netstat[A], "TCPFastOpenActive");
+	ASSERT_LE(0, active);
+
+	self->client = tcp_socket(variant->family, 0);
+	ASSERT_LE(0, self->client);
+	len = sockaddr_fill(&ss, variant->sock_addr[B], PORT);
+	ret = sendto(self->client, msg, sizeof(msg), MSG_FASTOPEN, (struct sockaddr *)&ss, len);
+	ASSERT_EQ((ssize_t)sizeof(msg), ret) TH_LOG("sendto(MSG_FASTOPEN): %m");
+	self->server = accept_wait(self->listener, CONNECT_MS);
+	ASSERT_LE(0, self->server) TH_LOG("accept: %s", strerror(-self->server));
+	ASSERT_EQ(1, wait_fd(self->server, POLLIN, CONNECT_MS));
+	ASSERT_EQ((ssize_t)sizeof(msg), recv(self->server, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(msg, buf, sizeof(msg)));
+	/* The data really came in the SYN. */
+	EXPECT_EQ(active + 1, tcpext_counter(self->netstat[A], "TCPFastOpenActive"));
+	EXPECT_EQ(passive + 1, tcpext_counter(self->netstat[B], "TCPFastOpenPassive"));
+
+	ASSERT_EQ(1, wait_fd(self->client, POLLOUT, CONNECT_MS));
+	transfer_check(_metadata, self, PLAIN_BYTES);
+	ASSERT_EQ(0, authopt_get(self->client, &opt));
+	EXPECT_TRUE(!!(opt.flags & TCP_AUTHOPT_FLAG_ACTIVE)) TH_LOG("A: flags 0x%x", opt.flags);
+	ASSERT_EQ(0, authopt_get(self->server, &opt));
+	EXPECT_TRUE(!!(opt.flags & TCP_AUTHOPT_FLAG_ACTIVE)) TH_LOG("B: flags 0x%x", opt.flags);
+	expect_counters_unchanged(_metadata, self);
+}
+
+/* net.ipv4.tcp_authopt_all_sockets on both sides, applications untouched. */
+static void all_sockets_on(struct __test_metadata *_metadata, struct _test_data_conn *self)
+{
+	int side;
+
+	for (side = A; side <= B; side++) {
+		ASSERT_EQ(0, ns_enter(self->ns[side]));
+		/* Off by default. */
+		ASSERT_EQ(0, sysctl_read(ALL_SOCKETS_PATH)) TH_LOG("%s", side_name(side));
+		ASSERT_EQ(0, sysctl_write(ALL_SOCKETS_PATH, "1")) TH_LOG("%s", side_name(side));
+	}
+	self->untouched = true;
+}
+
+/*
+ * Netns-wide mode: neither the client nor the listener ever used the
+ * options, yet the connection is authenticated with the operator's keys.
+ */
+TEST_F(conn, all_sockets)
+{
+	struct tcp_authopt opt;
+
+	ASSERT_EQ(0, add_key_on(self, variant, A, SECRET));
+	ASSERT_EQ(0, add_key_on(self, variant, B, SECRET));
+	all_sockets_on(_metadata, self);
+	ASSERT_EQ(0, listen_on_b(self, variant, UNTOUCHED));
+	establish(_metadata, self, variant);
+
+	transfer_check(_metadata, self, PLAIN_BYTES);
+
+	ASSERT_EQ(0, authopt_get(self->client, &opt));
+	EXPECT_TRUE(!!(opt.flags & TCP_AUTHOPT_FLAG_ACTIVE)) TH_LOG("A: flags 0x%x", opt.flags);
+	EXPECT_EQ(ID_A, opt.send_keyid);
+	ASSERT_EQ(0, authopt_get(self->server, &opt));
+	EXPECT_TRUE(!!(opt.flags & TCP_AUTHOPT_FLAG_ACTIVE)) TH_LOG("B: flags 0x%x", opt.flags);
+	EXPECT_EQ(ID_B, opt.send_keyid);
+	expect_counters_unchanged(_metadata, self);
+}
+
+/* Netns-wide mode really protects: a wrong key on B, no connection. */
+TEST_F(conn, all_sockets_wrong_key)
+{
+	ASSERT_EQ(0, add_key_on(self, variant, A, SECRET));
+	ASSERT_EQ(0, add_key_on(self, variant, B, WRONG_SECRET));
+	all_sockets_on(_metadata, self);
+	ASSERT_EQ(0, listen_on_b(self, variant, UNTOUCHED));
+
+	expect_no_connection(_metadata, self, variant);
+	EXPECT_LT(0, counter_delta(_metadata, self, B, C_FAILURE));
+}
+
+/* Without the mode, untouched sockets run plain TCP even with keys around. */
+TEST_F(conn, all_sockets_off)
+{
+	struct tcp_authopt opt;
+
+	ASSERT_EQ(0, add_key_on(self, variant, A, SECRET));
+	ASSERT_EQ(0, add_key_on(self, variant, B, SECRET));
+	self->untouched = true;
+	ASSERT_EQ(0, listen_on_b(self, variant, UNTOUCHED));
+	establish(_metadata, self, variant);
+
+	transfer_check(_metadata, self, PLAIN_BYTES);
+
+	/* Not taking part: TCP_AUTHOPT reads back nothing at all. */
+	ASSERT_EQ(0, authopt_get(self->client, &opt));
+	EXPECT_EQ(0, opt.flags);
 	expect_counters_unchanged(_metadata, self);
 }
 

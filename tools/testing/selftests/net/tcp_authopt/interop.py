@@ -22,6 +22,7 @@ import time
 
 TCP_AUTHOPT, TCP_AUTHOPT_KEY = 38, 39   # ours
 TCP_AO_ADD_KEY = 38                     # upstream
+TCP_CLOSE = 7                           # tcpi_state
 KEY_DEL, KEY_ADDR_BIND, KEY_EXCLUDE_OPTS = 1 << 0, 1 << 2, 1 << 1
 UPSTREAM_KEYF_EXCLUDE_OPT = 1 << 1
 ALGS = {1: ('hmac-sha1', b'hmac(sha1)'), 2: ('aes-cmac', b'cmac(aes128)')}
@@ -117,8 +118,23 @@ def exchange(conn, case, is_client):
         extra = conn.recv(1)
     except (socket.timeout, TimeoutError):
         return False, f'sent {sent} received {received}, no FIN from the peer'
+    # The peer's FIN does not mean ours arrived: data and FIN may still sit
+    # in our send queue. Wait until the connection is over (CLOSED once our
+    # FIN is acknowledged); only then may the key go away.
+    if not wait_closed(conn, 15):
+        return False, f'sent {sent} received {received}, our FIN never acknowledged'
     ok = received == size and got.digest() == want and not extra
     return ok, f'sent {sent} received {received}{" and more" if extra else ""}'
+
+
+def wait_closed(conn, timeout):
+    """Wait until TCP_INFO says TCP_CLOSE: everything we sent was acknowledged."""
+    deadline = time.monotonic() + timeout
+    while conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0] != TCP_CLOSE:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def run_case(args, num, case, port):
@@ -164,7 +180,10 @@ def run_case(args, num, case, port):
         if conn is not sock:
             sock.close()
         if args.abi == 'ours':
-            # Keys belong to the namespace: take this case's key away.
+            # Keys belong to the namespace: take this case's key away, or
+            # the next case could pick it. The connection is over (see
+            # wait_closed()); an authenticated connection never falls back
+            # to unsigned segments, so deleting earlier would stall it.
             send_id, recv_id = case['a_ids'] if is_client else case['b_ids']
             ctl = socket.socket(family, socket.SOCK_STREAM)
             ctl.setsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT_KEY,
