@@ -47,7 +47,7 @@ demo: deps uml
 peer-tcp-ao: deps peer
 	$(WB)/peer-tcp-ao.sh
 
-## interop      our kernel against upstream TCP-AO on one link (not in check yet)
+## interop      our kernel against upstream TCP-AO on one link (also part of check)
 interop: deps
 	$(WB)/check.sh interop
 
