@@ -8,6 +8,14 @@ rm -rf "$exp"
 n=$(git -C "$TREE" rev-list --count base..HEAD)
 [ "$n" -gt 0 ] || die "the series is empty"
 git -C "$TREE" format-patch -q --cover-letter -o "$exp" base..HEAD
+# Subject (first line) and blurb of the cover letter: workbench/cover-letter.txt.
+/usr/bin/python3 - "$exp"/0000-cover-letter.patch "$REPO/workbench/cover-letter.txt" <<'PY'
+import sys
+path, text = sys.argv[1], open(sys.argv[2]).read().strip().split('\n', 1)
+s = open(path).read()
+s = s.replace('*** SUBJECT HERE ***', text[0]).replace('*** BLURB HERE ***', text[1].strip())
+open(path, 'w').write(s)
+PY
 note "exported $n patches to $exp"
 [ "${1:-}" = --check ] || exit 0
 

@@ -161,6 +161,8 @@ struct tcp_authopt_conn_key {
  * @flags: &enum tcp_authopt_flag bits set through TCP_AUTHOPT
  * @active: a key matched the peer: every segment is authenticated from
  *	then on, also when its keys go away (nothing is sent unsigned)
+ * @plain: the connection started without TCP-AO and stays plain TCP: keys
+ *	added later do not apply to it (nor would its ISNs be known)
  * @send_keyid: send_id of the key in use, or the one locked
  * @send_rnextkeyid: RNextKeyID sent, or the one locked
  * @recv_keyid: KeyID of the last segment received
@@ -181,6 +183,7 @@ struct tcp_authopt_info {
 	struct rcu_head rcu;
 	u32 flags;
 	bool active;
+	bool plain;
 	u8 send_keyid;
 	u8 send_rnextkeyid;
 	u8 recv_keyid;

@@ -510,6 +510,8 @@ static struct tcp_authopt_info *tcp_authopt_info_get_or_create(struct sock *sk)
 	info = tcp_authopt_info_alloc(GFP_KERNEL);
 	if (!info)
 		return ERR_PTR(-ENOMEM);
+	/* A connection already under way stays plain: its ISNs are unknown. */
+	info->plain = !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN));
 	sk_gso_disable(sk);
 	rcu_assign_pointer(tcp_sk(sk)->authopt_info, info);
 	return info;
@@ -685,8 +687,11 @@ static int tcp_authopt_set_repair(struct sock *sk, sockptr_t optval, unsigned in
 	info->rcv_sne = opt.rcv_sne;
 	info->snd_seq = opt.snd_seq;
 	info->rcv_seq = opt.rcv_seq;
-	/* Traffic keys derived from the old ISNs must go. */
+	/* Traffic keys derived from the old ISNs must go; restored AO state
+	 * means the connection is authenticated when keys match.
+	 */
 	tcp_authopt_release_keys(info);
+	info->plain = false;
 out:
 	sockopt_release_sock(sk);
 	return err;

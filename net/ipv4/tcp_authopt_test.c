@@ -148,6 +148,32 @@ static void test_rfc9235_macs_paged(struct kunit *test)
 	check_vector_macs(test, true);
 }
 
+/* Replies built in a buffer (no skb): the vectors that carry no payload. */
+static void test_rfc9235_macs_hdr(struct kunit *test)
+{
+	unsigned int i, thoff, n = 0;
+	const u8 *saddr, *daddr;
+	u8 mac[TCP_AUTHOPT_MACLEN];
+
+	for (i = 0; i < ARRAY_SIZE(tcp_authopt_rfc9235_vectors); i++) {
+		const struct tcp_authopt_test_vector *v = vec(i);
+		const struct tcphdr *th;
+
+		vec_layout(v, &thoff, &saddr, &daddr);
+		th = (const struct tcphdr *)(v->packet + thoff);
+		if (thoff + th->doff * 4 != v->packet_len)
+			continue;
+		n++;
+		KUNIT_EXPECT_EQ(test, tcp_authopt_calc_mac_hdr(v->alg, v->traffic_key,
+							       v->exclude_opts, 0,
+							       v->ipv6 ? AF_INET6 : AF_INET,
+							       saddr, daddr, th, mac), 0);
+		expect_bytes(test, true, mac, v->mac, TCP_AUTHOPT_MACLEN, v->section,
+			     "MAC of a header");
+	}
+	KUNIT_EXPECT_GT_MSG(test, n, 0, "no vector without payload");
+}
+
 /* The MAC covers SNE, payload and (unless excluded) options: change each. */
 static void test_mac_inputs(struct kunit *test)
 {
@@ -564,6 +590,7 @@ static struct kunit_case tcp_authopt_crypto_cases[] = {
 	KUNIT_CASE(test_rfc9235_traffic_keys),
 	KUNIT_CASE(test_rfc9235_macs),
 	KUNIT_CASE(test_rfc9235_macs_paged),
+	KUNIT_CASE(test_rfc9235_macs_hdr),
 	KUNIT_CASE(test_mac_inputs),
 	KUNIT_CASE(test_kdf_key_lengths),
 	KUNIT_CASE(test_aes_kdf_reduction),

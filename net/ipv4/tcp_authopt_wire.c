@@ -231,7 +231,7 @@ static void tcp_authopt_refresh(struct sock *sk, struct tcp_authopt_info *info)
 
 	/* Pairs with smp_store_release() in tcp_authopt_keydb_changed(). */
 	gen = smp_load_acquire(&db->gen);
-	if (info->keys_valid && info->db_gen == gen)
+	if ((info->keys_valid && info->db_gen == gen) || info->plain)
 		return;
 	tcp_authopt_release_keys(info);
 	tcp_authopt_flow_sk(sk, &flow);
@@ -320,6 +320,9 @@ struct tcp_authopt_key_info *tcp_authopt_select_key(struct sock *sk, u8 *rnextke
 	key = tcp_authopt_pick_send(keys, info->nkeys, info->flags, info->send_keyid,
 				    info->recv_ids_valid ? info->recv_rnextkeyid : -1,
 				    info->active);
+	/* A segment goes out unsigned: TCP-AO cannot start later. */
+	if (!key)
+		info->plain = true;
 	if (IS_ERR_OR_NULL(key))
 		return key;
 	info->send_keyid = key->send_id;
@@ -585,6 +588,7 @@ int tcp_authopt_openreq_child(struct sock *newsk, const struct sock *listener,
 	info->rcv_seq = info->dst_isn;
 	/* The new socket is locked: ACTIVE is right from accept() on. */
 	tcp_authopt_refresh(newsk, info);
+	info->plain = !info->active;
 	rcu_assign_pointer(tcp_sk(newsk)->authopt_info, info);
 	sk_gso_disable(newsk);
 	return 0;
