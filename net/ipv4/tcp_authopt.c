@@ -812,23 +812,32 @@ static int tcp_authopt_proc_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/* Read or parse a 0/1 sysctl through *@val, which holds the current value.
+ * Return: 1 when *@val is to be written, 0 when done, or a negative errno.
+ */
+static int tcp_authopt_sysctl_bool(int write, void *buffer, size_t *lenp, loff_t *ppos,
+				   int *val)
+{
+	struct ctl_table tmp = {
+		.data = val,
+		.maxlen = sizeof(*val),
+		.extra1 = SYSCTL_ZERO,
+		.extra2 = SYSCTL_ONE,
+	};
+
+	return proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos) ?: write;
+}
+
 /* net.ipv4.tcp_authopt: writable 0 -> 1 only. */
 static int tcp_authopt_sysctl_handler(struct ctl_table *table, int write,
 				      void *buffer, size_t *lenp, loff_t *ppos)
 {
 	int *enabled = table->data;
 	int val = READ_ONCE(*enabled);
-	struct ctl_table tmp = {
-		.data = &val,
-		.maxlen = sizeof(val),
-		.extra1 = SYSCTL_ZERO,
-		.extra2 = SYSCTL_ONE,
-	};
-	int err;
+	int ret = tcp_authopt_sysctl_bool(write, buffer, lenp, ppos, &val);
 
-	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
-	if (err || !write)
-		return err;
+	if (ret <= 0)
+		return ret;
 	if (READ_ONCE(*enabled) && !val)
 		return -EPERM;
 	WRITE_ONCE(*enabled, val);
@@ -842,17 +851,10 @@ static int tcp_authopt_all_sockets_handler(struct ctl_table *table, int write,
 	struct tcp_authopt_net *tn = container_of(table->data, struct tcp_authopt_net,
 						  all_sockets);
 	int val = READ_ONCE(tn->all_sockets);
-	struct ctl_table tmp = {
-		.data = &val,
-		.maxlen = sizeof(val),
-		.extra1 = SYSCTL_ZERO,
-		.extra2 = SYSCTL_ONE,
-	};
-	int err;
+	int ret = tcp_authopt_sysctl_bool(write, buffer, lenp, ppos, &val);
 
-	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
-	if (err || !write)
-		return err;
+	if (ret <= 0)
+		return ret;
 	if (val && !READ_ONCE(tn->enabled))
 		return -EPERM;
 	if (val)

@@ -675,6 +675,19 @@ static const u8 *tcp_authopt_precheck(struct net *net, const struct sk_buff *skb
 	return opt;
 }
 
+/* Keys for the connection of a received segment, whose source is the peer. */
+static int tcp_authopt_skb_lookup(struct net *net, const struct sk_buff *skb, int l3index,
+				  struct tcp_authopt_key_info **keys)
+{
+	struct tcp_authopt_conn conn;
+	struct tcp_authopt_flow f;
+
+	tcp_authopt_flow_skb(skb, &f);
+	tcp_authopt_conn_from_flow(&f, false, l3index, &conn);
+	return tcp_authopt_keydb_lookup(tcp_authopt_net_db(net), &conn, keys,
+					TCP_AUTHOPT_LOOKUP_MAX);
+}
+
 static const struct tcp_authopt_key_info *
 tcp_authopt_recv_key(struct tcp_authopt_key_info **keys, unsigned int n, u8 keyid)
 {
@@ -780,16 +793,10 @@ enum skb_drop_reason tcp_authopt_inbound_check(struct sock *sk, struct sk_buff *
 		return SKB_NOT_DROPPED_YET;
 
 	if (sk->sk_state == TCP_LISTEN) {
-		struct tcp_authopt_conn conn;
-		struct tcp_authopt_flow f;
-
-		tcp_authopt_flow_skb(skb, &f);
-		tcp_authopt_conn_from_flow(&f, false, ip_hdr(skb)->version == 4 ?
+		n = tcp_authopt_skb_lookup(net, skb, ip_hdr(skb)->version == 4 ?
 					   (tcp_v4_sdif(skb) ? inet_iif(skb) : 0) :
 					   (tcp_v6_sdif(skb) ? tcp_v6_iif_l3_slave(skb) : 0),
-					   &conn);
-		n = tcp_authopt_keydb_lookup(tcp_authopt_net_db(net), &conn, keys,
-					     ARRAY_SIZE(keys));
+					   keys);
 		opt = tcp_authopt_precheck(net, skb, n > 0, READ_ONCE(info->flags), &reason);
 		if (!opt)
 			return reason;
@@ -1146,16 +1153,11 @@ bool tcp_authopt_md5_exempt(const struct sock *sk, const struct sk_buff *skb, in
 {
 	const struct tcp_authopt_info *info = rcu_dereference(tcp_sk(sk)->authopt_info);
 	struct tcp_authopt_key_info *keys[TCP_AUTHOPT_LOOKUP_MAX];
-	struct tcp_authopt_conn conn;
-	struct tcp_authopt_flow f;
 
 	if (!info)
 		return false;
 	if (READ_ONCE(info->active))
 		return true;
-	tcp_authopt_flow_skb(skb, &f);
-	tcp_authopt_conn_from_flow(&f, false, l3index, &conn);
-	return tcp_authopt_keydb_lookup(tcp_authopt_net_db(sock_net(sk)), &conn, keys,
-					ARRAY_SIZE(keys)) > 0;
+	return tcp_authopt_skb_lookup(sock_net(sk), skb, l3index, keys) > 0;
 }
 EXPORT_SYMBOL_GPL(tcp_authopt_md5_exempt);

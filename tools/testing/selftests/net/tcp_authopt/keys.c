@@ -28,42 +28,16 @@
  * Needs root, ip(8), CONFIG_VETH and CONFIG_NET_VRF.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sched.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "authopt_uapi.h"
-/* The 6.1 harness has an unused handler parameter: keep -Wextra builds clean. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "../../kselftest_harness.h"
-#pragma GCC diagnostic pop
+#include "netns_lib.h"
 
-#define SYSCTL_PATH	"/proc/sys/net/ipv4/tcp_authopt"
 #define PROC_KEYS_PATH	"/proc/self/net/tcp_authopt"
 
-#define ADDR4_A		"198.51.100.1"
-#define ADDR4_B		"198.51.100.2"
+/* The second addresses of A and B, that no key names. */
 #define ADDR4_A2	"198.51.100.3"
 #define ADDR4_B2	"198.51.100.5"
-#define ADDR6_A		"2001:db8::1"
-#define ADDR6_B		"2001:db8::2"
 #define ADDR6_A2	"2001:db8::3"
 #define ADDR6_B2	"2001:db8::5"
 #define PORT		179
@@ -79,29 +53,18 @@
 #define SECRET2		"tcp-ao keys selftest: key two"
 #define SECRET3		"tcp-ao keys selftest: key three"
 
-#define MIB		(1u << 20)
+#define MIB		(1024u << 10)
 #define XFER_BYTES	(16 * MIB)	/* per direction */
 #define SMALL_BYTES	(64u << 10)
-#define CHUNK		(256u << 10)
 #define PROBE_BYTES	4096
 
 /* Deadlines (ms). */
-#define CONNECT_MS	5000	/* a connection that must come up */
-#define NO_CONNECT_MS	2000	/* waiting for one that must not */
-#define XFER_MS		12000	/* a small exchange */
+#define NO_CONNECT_MS	2000	/* waiting for a connection that must not come up */
 #define ROLLOVER_MS	60000	/* 16 MiB each way with the rollover steps */
 #define SILENCE_MS	1500	/* waiting for segments that must not arrive */
-#define SOCK_TIMEO_S	5
 
 /* Most retransmissions a clean 16 MiB exchange may cause. */
 #define MAX_RETRANS	100
-
-enum { A, B };
-
-static const char *side_name(int side)
-{
-	return side == A ? "A" : "B";
-}
 
 /* ------------------------------------------------------------------------ */
 /* Test parameters                                                          */
@@ -147,11 +110,6 @@ static const struct params cmac_ipv6 = {
 	.alg = TCP_AUTHOPT_ALG_AES_128_CMAC_96, PARAMS_IPV6,
 };
 
-static int addr_family(const char *addr)
-{
-	return strchr(addr, ':') ? AF_INET6 : AF_INET;
-}
-
 static int params_family(const struct params *p)
 {
 	return addr_family(p->addr[A]);
@@ -161,99 +119,14 @@ static int params_family(const struct params *p)
 /* Network namespaces                                                       */
 /* ------------------------------------------------------------------------ */
 
-static int ns_enter(int nsfd)
-{
-	return setns(nsfd, CLONE_NEWNET) ? -errno : 0;
-}
-
-/* Feed commands to one "ip -batch" in the current namespace. */
-static int ip_batch(const char *fmt, ...)
-{
-	va_list ap;
-	FILE *ip;
-	int ret;
-
-	ip = popen("ip -batch -", "w");
-	if (!ip)
-		return -errno;
-	va_start(ap, fmt);
-	vfprintf(ip, fmt, ap);
-	va_end(ap);
-	ret = pclose(ip);
-	if (ret == -1)
-		return -errno;
-	return WIFEXITED(ret) && WEXITSTATUS(ret) == 0 ? 0 : -EIO;
-}
-
-static int sysctl_enable(void)
-{
-	int fd, ret = 0;
-
-	fd = open(SYSCTL_PATH, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "1", 1) != 1)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/*
- * Create namespaces A and B, ending up in B; @path gets the path of A's
- * namespace, for "ip link ... netns".
- */
-static int netns_create(int ns[2], char *path, size_t len)
-{
-	int side;
-
-	for (side = A; side <= B; side++) {
-		if (unshare(CLONE_NEWNET))
-			return -errno;
-		ns[side] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (ns[side] < 0)
-			return -errno;
-	}
-	snprintf(path, len, "/proc/%d/fd/%d", getpid(), ns[A]);
-	return 0;
-}
-
-/* Both addresses of each family on @dev, link up and the sysctl. */
-static int side_setup(const char *dev, const char *addr4, const char *addr4_2,
-		      const char *addr6, const char *addr6_2)
-{
-	int ret;
-
-	ret = ip_batch("link set lo up\n"
-		       "addr add %s/24 dev %s\n"
-		       "addr add %s/24 dev %s\n"
-		       "addr add %s/64 dev %s nodad\n"
-		       "addr add %s/64 dev %s nodad\n"
-		       "link set %s up\n",
-		       addr4, dev, addr4_2, dev, addr6, dev, addr6_2, dev, dev);
-	if (ret)
-		return ret;
-	return sysctl_enable();
-}
-
-/* A and B joined by veth va (in A) <-> vb (in B). */
+/* A and B joined by veth va (in A) <-> vb (in B), with both addresses of each family. */
 static int veth_net_setup(int ns[2])
 {
-	char path[64];
-	int ret;
+	static const char * const addrs_a[] = { ADDR4_A, ADDR4_A2, ADDR6_A, ADDR6_A2, NULL };
+	static const char * const addrs_b[] = { ADDR4_B, ADDR4_B2, ADDR6_B, ADDR6_B2, NULL };
+	const char * const *addrs[2] = { addrs_a, addrs_b };
 
-	ret = netns_create(ns, path, sizeof(path));
-	if (ret)
-		return ret;
-	ret = ip_batch("link add vb type veth peer name va netns %s\n", path);
-	if (ret)
-		return ret;
-	ret = side_setup("vb", ADDR4_B, ADDR4_B2, ADDR6_B, ADDR6_B2);
-	if (ret)
-		return ret;
-	ret = ns_enter(ns[A]);
-	if (ret)
-		return ret;
-	return side_setup("va", ADDR4_A, ADDR4_A2, ADDR6_A, ADDR6_A2);
+	return veth_pair_setup(ns, addrs);
 }
 
 /* VRFs vrf1 and vrf2 with v<c>1 and v<c>2 enslaved, the same addresses on both. */
@@ -306,125 +179,6 @@ static int vrf_net_setup(int ns[2])
 /* Counters                                                                 */
 /* ------------------------------------------------------------------------ */
 
-enum {
-	C_FAILURE,
-	C_REQUIRED,
-	C_KEYNOTFOUND,
-	C_UNEXPECTED,
-	C_MD5ANDAO,
-	C_MALFORMED,
-	C_COUNT
-};
-
-static const char * const counter_name[C_COUNT] = {
-	[C_FAILURE] = "TCPAuthOptFailure",
-	[C_REQUIRED] = "TCPAuthOptRequired",
-	[C_KEYNOTFOUND] = "TCPAuthOptKeyNotFound",
-	[C_UNEXPECTED] = "TCPAuthOptUnexpected",
-	[C_MD5ANDAO] = "TCPAuthOptMD5AndAO",
-	[C_MALFORMED] = "TCPAuthOptMalformed",
-};
-
-/*
- * Counter @name of the group whose lines start with @group ("TcpExt:" in
- * /proc/net/netstat, "Tcp:" in /proc/net/snmp) in the open file @fd, which
- * stays bound to the namespace it was opened in. Groups come as pairs of
- * lines, the names then the values. Returns the value, or -1.
- */
-static long long proc_counter(int fd, const char *group, const char *name)
-{
-	static char buf[65536];
-	char *names = NULL, *values = NULL, *line, *save;
-	char *nsave, *vsave, *n, *v;
-	size_t len = 0, glen = strlen(group);
-	ssize_t ret;
-
-	if (lseek(fd, 0, SEEK_SET))
-		return -1;
-	while (len < sizeof(buf) - 1) {
-		ret = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (ret <= 0)
-			break;
-		len += ret;
-	}
-	buf[len] = '\0';
-
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, group, glen))
-			continue;
-		if (!names) {
-			names = line;
-		} else {
-			values = line;
-			break;
-		}
-	}
-	if (!values)
-		return -1;
-
-	n = strtok_r(names + glen, " ", &nsave);
-	v = strtok_r(values + glen, " ", &vsave);
-	while (n && v) {
-		if (!strcmp(n, name))
-			return strtoll(v, NULL, 10);
-		n = strtok_r(NULL, " ", &nsave);
-		v = strtok_r(NULL, " ", &vsave);
-	}
-	return -1;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Test environment: the two namespaces and their counters                  */
-/* ------------------------------------------------------------------------ */
-
-struct env {
-	int ns[2];
-	int netstat[2];		/* /proc/net/netstat of each namespace */
-	int snmp[2];		/* /proc/net/snmp */
-	long long before[2][C_COUNT];
-};
-
-static void env_setup(struct __test_metadata *_metadata, struct env *e,
-		      int (*net_setup)(int ns[2]))
-{
-	int side, c, ret;
-
-	for (side = A; side <= B; side++) {
-		e->ns[side] = -1;
-		e->netstat[side] = -1;
-		e->snmp[side] = -1;
-	}
-	ret = net_setup(e->ns);
-	ASSERT_EQ(0, ret) TH_LOG("namespaces and links setup: %s", strerror(-ret));
-	for (side = A; side <= B; side++) {
-		ASSERT_EQ(0, ns_enter(e->ns[side]));
-		e->netstat[side] = open("/proc/self/net/netstat", O_RDONLY | O_CLOEXEC);
-		ASSERT_LE(0, e->netstat[side]) TH_LOG("/proc/net/netstat: %m");
-		e->snmp[side] = open("/proc/self/net/snmp", O_RDONLY | O_CLOEXEC);
-		ASSERT_LE(0, e->snmp[side]) TH_LOG("/proc/net/snmp: %m");
-		for (c = 0; c < C_COUNT; c++) {
-			e->before[side][c] = proc_counter(e->netstat[side], "TcpExt:",
-							  counter_name[c]);
-			ASSERT_LE(0, e->before[side][c])
-				TH_LOG("no TcpExt %s", counter_name[c]);
-		}
-	}
-}
-
-static void env_teardown(struct env *e)
-{
-	int side;
-
-	for (side = A; side <= B; side++) {
-		if (e->snmp[side] >= 0)
-			close(e->snmp[side]);
-		if (e->netstat[side] >= 0)
-			close(e->netstat[side]);
-		if (e->ns[side] >= 0)
-			close(e->ns[side]);
-	}
-}
-
 /* Tcp counter @name (RetransSegs, InSegs...) of side @side. */
 static long long tcp_mib(struct __test_metadata *_metadata, struct env *e, int side,
 			 const char *name)
@@ -433,29 +187,6 @@ static long long tcp_mib(struct __test_metadata *_metadata, struct env *e, int s
 
 	EXPECT_LE(0, v) TH_LOG("no Tcp %s", name);
 	return v;
-}
-
-/* How much TcpExt counter @c of side @side moved since the setup. */
-static long long counter_delta(struct __test_metadata *_metadata, struct env *e,
-			       int side, int c)
-{
-	long long now = proc_counter(e->netstat[side], "TcpExt:", counter_name[c]);
-
-	EXPECT_LE(0, now) TH_LOG("no TcpExt %s", counter_name[c]);
-	return now - e->before[side][c];
-}
-
-static void expect_counters_unchanged(struct __test_metadata *_metadata, struct env *e)
-{
-	int side, c;
-
-	for (side = A; side <= B; side++) {
-		for (c = 0; c < C_COUNT; c++) {
-			long long delta = counter_delta(_metadata, e, side, c);
-
-			EXPECT_EQ(0, delta) TH_LOG("%s: %s", side_name(side), counter_name[c]);
-		}
-	}
 }
 
 /* Wait up to @timeout_ms for counter @c of @side to move; returns the delta. */
@@ -477,92 +208,6 @@ static long long wait_counter(struct __test_metadata *_metadata, struct env *e,
 /* ------------------------------------------------------------------------ */
 /* Keys                                                                     */
 /* ------------------------------------------------------------------------ */
-
-struct key_spec {
-	__u32 flags;
-	__u8 send_id;
-	__u8 recv_id;
-	int alg;
-	const char *secret;
-	const char *addr;	/* with ADDR_BIND or PREFIXLEN */
-	__u32 prefixlen;
-	__u32 ifindex;
-	__u64 send_begin, send_end, recv_begin, recv_end;
-	__u16 lport_min, lport_max, rport_min, rport_max;
-};
-
-/* Fill a socket address from a numeric IPv4 or IPv6 string. */
-static socklen_t sockaddr_fill(struct sockaddr_storage *ss, const char *str, int port)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (addr_family(str) == AF_INET6) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		if (inet_pton(AF_INET6, str, &sin6->sin6_addr) != 1)
-			abort();
-		return sizeof(*sin6);
-	}
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(port);
-	if (inet_pton(AF_INET, str, &sin->sin_addr) != 1)
-		abort();
-	return sizeof(*sin);
-}
-
-/*
- * Add, replace or (with DEL) delete the key @ks in the current namespace,
- * through a socket that is closed right after. Returns 0 or -errno.
- */
-static int key_set(const struct key_spec *ks)
-{
-	struct tcp_authopt_key key;
-	struct sockaddr_storage ss;
-	int fd, ret = 0, family = AF_INET;
-
-	memset(&key, 0, sizeof(key));
-	key.flags = ks->flags;
-	key.send_id = ks->send_id;
-	key.recv_id = ks->recv_id;
-	key.alg = ks->alg;
-	if (ks->secret) {
-		key.keylen = strlen(ks->secret);
-		memcpy(key.key, ks->secret, key.keylen);
-	}
-	if (ks->addr) {
-		sockaddr_fill(&ss, ks->addr, 0);
-		memcpy(&key.addr, &ss, sizeof(ss));
-		family = ss.ss_family;
-	}
-	key.prefixlen = ks->prefixlen;
-	key.ifindex = ks->ifindex;
-	key.send_lifetime_begin = ks->send_begin;
-	key.send_lifetime_end = ks->send_end;
-	key.recv_lifetime_begin = ks->recv_begin;
-	key.recv_lifetime_end = ks->recv_end;
-	key.local_port_min = ks->lport_min;
-	key.local_port_max = ks->lport_max;
-	key.remote_port_min = ks->rport_min;
-	key.remote_port_max = ks->rport_max;
-
-	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, IPPROTO_TCP, TCP_AUTHOPT_KEY, &key, sizeof(key)))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* key_set() in the namespace of @side. */
-static int key_in(struct env *e, int side, const struct key_spec *ks)
-{
-	int ret = ns_enter(e->ns[side]);
-
-	return ret ? ret : key_set(ks);
-}
 
 static __u8 send_id_of(int side, int gen)
 {
@@ -601,394 +246,8 @@ static void add_pair_keys(struct __test_metadata *_metadata, struct env *e,
 }
 
 /* ------------------------------------------------------------------------ */
-/* Sockets and connections                                                  */
+/* Probe data                                                               */
 /* ------------------------------------------------------------------------ */
-
-static int authopt_set(int fd, __u32 flags, __u8 send_keyid, __u8 send_rnextkeyid)
-{
-	struct tcp_authopt opt = {
-		.flags = flags,
-		.send_keyid = send_keyid,
-		.send_rnextkeyid = send_rnextkeyid,
-	};
-
-	return setsockopt(fd, IPPROTO_TCP, TCP_AUTHOPT, &opt, sizeof(opt)) ? -errno : 0;
-}
-
-static int authopt_get(int fd, struct tcp_authopt *opt)
-{
-	socklen_t len = sizeof(*opt);
-
-	memset(opt, 0, sizeof(*opt));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_AUTHOPT, opt, &len))
-		return -errno;
-	return len == sizeof(*opt) ? 0 : -EMSGSIZE;
-}
-
-/* Pending error of @fd (SO_ERROR, which clears it), or -errno. */
-static int sock_error(int fd)
-{
-	socklen_t len = sizeof(int);
-	int err = 0;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
-		return -errno;
-	return err;
-}
-
-/* tcp_socket() flags for a socket that never uses the TCP-AO options. */
-#define UNTOUCHED	(~0u)
-
-/*
- * A non-blocking TCP socket in namespace @side that takes part in TCP-AO
- * (TCP_AUTHOPT with @flags) unless @flags is UNTOUCHED, bound to device
- * @dev and to @addr:@port when they are given.
- */
-static int tcp_socket(struct __test_metadata *_metadata, struct env *e, int side,
-		      int family, __u32 flags, const char *dev, const char *addr, int port)
-{
-	struct timeval tv = { .tv_sec = SOCK_TIMEO_S };
-	struct sockaddr_storage ss;
-	int fd, one = 1;
-	socklen_t len;
-
-	ASSERT_EQ(0, ns_enter(e->ns[side]));
-	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-	ASSERT_LE(0, fd) TH_LOG("socket: %m");
-	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
-	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
-	if (flags != UNTOUCHED)
-		ASSERT_EQ(0, authopt_set(fd, flags, 0, 0)) TH_LOG("TCP_AUTHOPT: %m");
-	if (dev)
-		ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, strlen(dev) + 1))
-			TH_LOG("SO_BINDTODEVICE %s: %m", dev);
-	if (addr) {
-		len = sockaddr_fill(&ss, addr, port);
-		ASSERT_EQ(0, bind(fd, (struct sockaddr *)&ss, len))
-			TH_LOG("bind %s port %d: %m", addr, port);
-	}
-	return fd;
-}
-
-/* A listener in @side on @addr:@port (see tcp_socket()). */
-static int listen_at(struct __test_metadata *_metadata, struct env *e, int side,
-		     const char *addr, int port, __u32 flags, const char *dev)
-{
-	int fd = tcp_socket(_metadata, e, side, addr_family(addr), flags, dev, addr, port);
-
-	ASSERT_EQ(0, listen(fd, 8)) TH_LOG("listen: %m");
-	return fd;
-}
-
-/* Wait for @events on @fd: 1 when ready, 0 on timeout, -errno on error. */
-static int wait_fd(int fd, short events, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int ret;
-
-	do {
-		ret = poll(&pfd, 1, timeout_ms);
-	} while (ret < 0 && errno == EINTR);
-	return ret < 0 ? -errno : ret > 0;
-}
-
-/* Connect non-blocking @fd to @addr:@port: 0, -ETIMEDOUT or the error. */
-static int connect_wait(int fd, const char *addr, int port, int timeout_ms)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sockaddr_fill(&ss, addr, port);
-	int ret;
-
-	if (connect(fd, (struct sockaddr *)&ss, len) == 0)
-		return 0;
-	if (errno != EINPROGRESS)
-		return -errno;
-	ret = wait_fd(fd, POLLOUT, timeout_ms);
-	if (ret <= 0)
-		return ret ? ret : -ETIMEDOUT;
-	ret = sock_error(fd);
-	return ret < 0 ? ret : -ret;
-}
-
-/* Accept one connection on listener @fd: the fd, -ETIMEDOUT or -errno. */
-static int accept_wait(int fd, int timeout_ms)
-{
-	int ret;
-
-	ret = wait_fd(fd, POLLIN, timeout_ms);
-	if (ret <= 0)
-		return ret ? ret : -ETIMEDOUT;
-	ret = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	return ret < 0 ? -errno : ret;
-}
-
-/* Connect @client to @addr:@port, accept on @listener: the accepted fd. */
-static int establish(struct __test_metadata *_metadata, int client, int listener,
-		     const char *addr, int port)
-{
-	int ret, fd;
-
-	ret = connect_wait(client, addr, port, CONNECT_MS);
-	ASSERT_EQ(0, ret) TH_LOG("connect to %s port %d: %s", addr, port, strerror(-ret));
-	fd = accept_wait(listener, CONNECT_MS);
-	ASSERT_LE(0, fd) TH_LOG("accept: %s", strerror(-fd));
-	return fd;
-}
-
-/* @client must not connect to @addr:@port, nor @listener accept anything. */
-static void expect_no_connection(struct __test_metadata *_metadata, int client,
-				 int listener, const char *addr, int port)
-{
-	int ret;
-
-	ret = connect_wait(client, addr, port, NO_CONNECT_MS);
-	EXPECT_NE(0, ret) TH_LOG("connected to %s port %d", addr, port);
-	ret = accept_wait(listener, 0);
-	EXPECT_GT(0, ret) TH_LOG("a connection was accepted");
-	if (ret >= 0)
-		close(ret);
-}
-
-/*
- * getsockopt(TCP_AUTHOPT) of @fd (@who in messages): ACTIVE must be
- * @active and, when not negative, send_keyid and recv_keyid the given ids.
- */
-static void expect_authopt(struct __test_metadata *_metadata, const char *who, int fd,
-			   bool active, int send_keyid, int recv_keyid)
-{
-	struct tcp_authopt opt;
-
-	ASSERT_EQ(0, authopt_get(fd, &opt)) TH_LOG("%s: TCP_AUTHOPT: %m", who);
-	EXPECT_EQ(active, !!(opt.flags & TCP_AUTHOPT_FLAG_ACTIVE))
-		TH_LOG("%s: flags 0x%x", who, opt.flags);
-	if (send_keyid >= 0)
-		EXPECT_EQ(send_keyid, opt.send_keyid) TH_LOG("%s: send_keyid", who);
-	if (recv_keyid >= 0)
-		EXPECT_EQ(recv_keyid, opt.recv_keyid) TH_LOG("%s: recv_keyid", who);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Data transfer                                                            */
-/* ------------------------------------------------------------------------ */
-
-/* 8-byte word @word of the deterministic stream @seed (splitmix64). */
-static uint64_t stream_word(uint64_t seed, uint64_t word)
-{
-	uint64_t z = seed + (word + 1) * 0x9e3779b97f4a7c15ull;
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static void stream_fill(uint64_t seed, uint64_t off, unsigned char *buf, size_t len)
-{
-	uint64_t word = 0;
-	size_t i;
-
-	for (i = 0; i < len; i++, off++) {
-		if (i == 0 || (off & 7) == 0)
-			word = stream_word(seed, off >> 3);
-		buf[i] = word >> ((off & 7) * 8);
-	}
-}
-
-struct xfer_end {
-	int fd;
-	uint64_t send_seed;	/* of the stream this end sends */
-	uint64_t recv_seed;	/* of the stream it must receive */
-	size_t sent;
-	size_t rcvd;
-	bool shut;		/* SHUT_WR done after the last byte */
-	bool eof;		/* peer's FIN seen */
-};
-
-/*
- * A transfer of @bytes from each end to the other at the same time, every
- * byte checked, run step by step so that a test can act in between. With
- * @fin, each end shuts down after its last byte and must see the peer's FIN;
- * without, the connection stays usable.
- */
-struct xfer {
-	struct xfer_end end[2];
-	size_t bytes;
-	bool fin;
-	struct timespec start;
-	int timeout_ms;		/* for the whole transfer */
-	unsigned char *out, *in, *expect;
-};
-
-static int xfer_init(struct xfer *x, int fd_a, int fd_b, size_t bytes, bool fin,
-		     int timeout_ms)
-{
-	static uint64_t round;
-
-	memset(x, 0, sizeof(*x));
-	round++;
-	x->end[A].fd = fd_a;
-	x->end[B].fd = fd_b;
-	x->end[A].send_seed = 0xa0a0a0a000000000ull + round;
-	x->end[B].recv_seed = x->end[A].send_seed;
-	x->end[B].send_seed = 0xb0b0b0b000000000ull + round;
-	x->end[A].recv_seed = x->end[B].send_seed;
-	x->bytes = bytes;
-	x->fin = fin;
-	x->timeout_ms = timeout_ms;
-	clock_gettime(CLOCK_MONOTONIC, &x->start);
-	x->out = malloc(CHUNK);
-	x->in = malloc(CHUNK);
-	x->expect = malloc(CHUNK);
-	return x->out && x->in && x->expect ? 0 : -ENOMEM;
-}
-
-static void xfer_free(struct xfer *x)
-{
-	free(x->out);
-	free(x->in);
-	free(x->expect);
-}
-
-static bool xfer_done(const struct xfer *x)
-{
-	int i;
-
-	for (i = A; i <= B; i++) {
-		const struct xfer_end *e = &x->end[i];
-
-		if (e->sent < x->bytes || e->rcvd < x->bytes)
-			return false;
-		if (x->fin && !(e->shut && e->eof))
-			return false;
-	}
-	return true;
-}
-
-/* Bytes both ends have received. */
-static size_t xfer_progress(const struct xfer *x)
-{
-	return x->end[A].rcvd < x->end[B].rcvd ? x->end[A].rcvd : x->end[B].rcvd;
-}
-
-/* Send what the socket takes now; shut down after the last byte with fin. */
-static int xfer_send(struct xfer *x, struct xfer_end *e)
-{
-	size_t len = x->bytes - e->sent < CHUNK ? x->bytes - e->sent : CHUNK;
-	ssize_t ret;
-
-	if (len) {
-		stream_fill(e->send_seed, e->sent, x->out, len);
-		ret = send(e->fd, x->out, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (ret < 0)
-			return errno == EAGAIN ? 0 : -errno;
-		e->sent += ret;
-	}
-	if (x->fin && !e->shut && e->sent == x->bytes) {
-		if (shutdown(e->fd, SHUT_WR))
-			return -errno;
-		e->shut = true;
-	}
-	return 0;
-}
-
-/* Receive what is queued and compare it with the expected stream. */
-static int xfer_recv(struct xfer *x, struct xfer_end *e)
-{
-	ssize_t ret;
-
-	ret = recv(e->fd, x->in, CHUNK, MSG_DONTWAIT);
-	if (ret < 0)
-		return errno == EAGAIN ? 0 : -errno;
-	if (ret == 0) {
-		e->eof = true;
-		return x->fin && e->rcvd == x->bytes ? 0 : -EPIPE;
-	}
-	if (e->rcvd + ret > x->bytes)
-		return -E2BIG;
-	stream_fill(e->recv_seed, e->rcvd, x->expect, ret);
-	if (memcmp(x->in, x->expect, ret))
-		return -EBADMSG;
-	e->rcvd += ret;
-	return 0;
-}
-
-/* One poll() round: 0, or -errno (-ETIMEDOUT past the transfer's deadline). */
-static int xfer_step(struct xfer *x)
-{
-	struct pollfd pfd[2];
-	struct timespec now;
-	long elapsed;
-	int i, ret;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	elapsed = (now.tv_sec - x->start.tv_sec) * 1000 +
-		  (now.tv_nsec - x->start.tv_nsec) / 1000000;
-	if (elapsed >= x->timeout_ms)
-		return -ETIMEDOUT;
-	for (i = A; i <= B; i++) {
-		struct xfer_end *e = &x->end[i];
-		short events = 0;
-
-		if (e->sent < x->bytes || (x->fin && !e->shut))
-			events |= POLLOUT;
-		if (!e->eof && (x->fin || e->rcvd < x->bytes))
-			events |= POLLIN;
-		pfd[i].fd = events ? e->fd : -1;
-		pfd[i].events = events;
-		pfd[i].revents = 0;
-	}
-	ret = poll(pfd, 2, x->timeout_ms - elapsed);
-	if (ret < 0)
-		return errno == EINTR ? 0 : -errno;
-	for (i = A; i <= B; i++) {
-		if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) {
-			ret = xfer_recv(x, &x->end[i]);
-			if (ret)
-				return ret;
-		}
-		if (pfd[i].revents & (POLLOUT | POLLERR)) {
-			ret = xfer_send(x, &x->end[i]);
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
-}
-
-/* Step until done or both ends got @until bytes: 0 or -errno. */
-static int xfer_run(struct xfer *x, size_t until)
-{
-	int ret;
-
-	while (!xfer_done(x) && xfer_progress(x) < until) {
-		ret = xfer_step(x);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-static void xfer_expect_ok(struct __test_metadata *_metadata, const struct xfer *x, int ret)
-{
-	EXPECT_EQ(0, ret) TH_LOG("transfer of %zu bytes each way: %s; "
-				 "A sent %zu got %zu%s, B sent %zu got %zu%s",
-				 x->bytes, strerror(-ret), x->end[A].sent, x->end[A].rcvd,
-				 x->end[A].eof ? " +FIN" : "", x->end[B].sent, x->end[B].rcvd,
-				 x->end[B].eof ? " +FIN" : "");
-}
-
-/* A complete transfer of @bytes each way between @fd_a and @fd_b. */
-static void exchange(struct __test_metadata *_metadata, int fd_a, int fd_b, size_t bytes,
-		     bool fin)
-{
-	struct xfer x;
-	int ret;
-
-	ASSERT_EQ(0, xfer_init(&x, fd_a, fd_b, bytes, fin, XFER_MS));
-	ret = xfer_run(&x, bytes);
-	xfer_expect_ok(_metadata, &x, ret);
-	xfer_free(&x);
-}
 
 /* Nothing to read on @fd, and no error either. */
 static void expect_nothing_received(struct __test_metadata *_metadata, const char *who, int fd)
@@ -1048,7 +307,7 @@ FIXTURE_VARIANT_ADD(keys, aes_cmac_ipv6) { .p = &cmac_ipv6 };
 
 FIXTURE_SETUP(keys)
 {
-	env_setup(_metadata, &self->e, veth_net_setup);
+	env_setup(_metadata, &self->e, veth_net_setup, C_COUNT);
 }
 
 FIXTURE_TEARDOWN(keys)
@@ -1065,8 +324,8 @@ static void connect_pair(struct __test_metadata *_metadata, struct env *e,
 {
 	int listener = listen_at(_metadata, e, B, p->addr[B], PORT, listen_flags, NULL);
 
-	fd[A] = tcp_socket(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
-	fd[B] = establish(_metadata, fd[A], listener, p->addr[B], PORT);
+	fd[A] = socket_in(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
+	fd[B] = connect_accept(_metadata, fd[A], listener, p->addr[B], PORT);
 	close(listener);
 }
 
@@ -1273,7 +532,7 @@ TEST_F_TIMEOUT(keys, lifetime_send_expired_connect, 30)
 
 	listener = listen_at(_metadata, e, B, p->addr[B], PORT, 0, NULL);
 	in_segs = tcp_mib(_metadata, e, B, "InSegs");
-	fd = tcp_socket(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
+	fd = socket_in(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
 	/* One SYN retransmission: the connect() gives up after ~3 s. */
 	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &one, sizeof(one)));
 	ret = connect_wait(fd, p->addr[B], PORT, 8000);
@@ -1396,8 +655,8 @@ TEST_F(keys, bind_addr_exact_only)
 	ASSERT_EQ(0, key_in(e, B, &ks));
 
 	listener = listen_at(_metadata, e, B, p->addr[B], PORT, 0, NULL);
-	fd = tcp_socket(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
-	expect_no_connection(_metadata, fd, listener, p->addr[B], PORT);
+	fd = socket_in(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
+	expect_no_connection(_metadata, fd, listener, p->addr[B], PORT, NO_CONNECT_MS);
 	EXPECT_LT(0, counter_delta(_metadata, e, A, C_REQUIRED));
 	EXPECT_EQ(0, counter_delta(_metadata, e, B, C_FAILURE));
 	EXPECT_EQ(0, counter_delta(_metadata, e, B, C_KEYNOTFOUND));
@@ -1467,14 +726,14 @@ static void most_specific(struct __test_metadata *_metadata, struct env *e,
 	}
 
 	listener = listen_at(_metadata, e, B, p->addr[B], PORT, 0, NULL);
-	fd[A] = tcp_socket(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
+	fd[A] = socket_in(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
 	if (cross) {
-		expect_no_connection(_metadata, fd[A], listener, p->addr[B], PORT);
+		expect_no_connection(_metadata, fd[A], listener, p->addr[B], PORT, NO_CONNECT_MS);
 		EXPECT_LT(0, counter_delta(_metadata, e, B, C_FAILURE));
 		EXPECT_EQ(0, counter_delta(_metadata, e, B, C_KEYNOTFOUND));
 		return;
 	}
-	fd[B] = establish(_metadata, fd[A], listener, p->addr[B], PORT);
+	fd[B] = connect_accept(_metadata, fd[A], listener, p->addr[B], PORT);
 	exchange(_metadata, fd[A], fd[B], SMALL_BYTES, true);
 	expect_authopt(_metadata, "A", fd[A], true, ID_A1, ID_B1);
 	expect_authopt(_metadata, "B", fd[B], true, ID_B1, ID_A1);
@@ -1494,14 +753,39 @@ TEST_F(keys, bind_most_specific_cross)
 /* ---- Port limits ------------------------------------------------------- */
 
 /*
+ * Two connections from A to B, client @c[i] accepted as @s[i] (@what[i] in
+ * messages): after an exchange on each, the first must run TCP-AO with the
+ * generation 1 keys and the second plain TCP.
+ */
+static void expect_keyed_and_plain(struct __test_metadata *_metadata, struct env *e,
+				   const int c[2], const int s[2], const char * const what[2])
+{
+	char who[64];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		exchange(_metadata, c[i], s[i], SMALL_BYTES, true);
+	for (i = 0; i < 2; i++) {
+		bool keyed = i == 0;
+
+		snprintf(who, sizeof(who), "A %s", what[i]);
+		expect_authopt(_metadata, who, c[i], keyed, keyed ? ID_A1 : -1, keyed ? ID_B1 : -1);
+		snprintf(who, sizeof(who), "B %s", what[i]);
+		expect_authopt(_metadata, who, s[i], keyed, keyed ? ID_B1 : -1, keyed ? ID_A1 : -1);
+	}
+	expect_counters_unchanged(_metadata, e);
+}
+
+/*
  * B's key only for its local port 179, A's only for remote port 100-179:
  * a connection to 179 is authenticated, one to 180 is plain TCP.
  */
 TEST_F(keys, port_local)
 {
+	static const char * const what[2] = { "to 179", "to 180" };
 	const struct params *p = variant->p;
 	struct env *e = &self->e;
-	int l1, l2, c1, c2, s1, s2;
+	int l[2], c[2], s[2];
 	struct key_spec ks;
 
 	ks = peer_key(p, A, 1, SECRET1);
@@ -1515,28 +799,22 @@ TEST_F(keys, port_local)
 	ks.lport_max = PORT;
 	ASSERT_EQ(0, key_in(e, B, &ks));
 
-	l1 = listen_at(_metadata, e, B, p->addr[B], PORT, 0, NULL);
-	l2 = listen_at(_metadata, e, B, p->addr[B], PORT2, 0, NULL);
-	c1 = tcp_socket(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
-	s1 = establish(_metadata, c1, l1, p->addr[B], PORT);
-	c2 = tcp_socket(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
-	s2 = establish(_metadata, c2, l2, p->addr[B], PORT2);
-
-	exchange(_metadata, c1, s1, SMALL_BYTES, true);
-	exchange(_metadata, c2, s2, SMALL_BYTES, true);
-	expect_authopt(_metadata, "A to 179", c1, true, ID_A1, ID_B1);
-	expect_authopt(_metadata, "B on 179", s1, true, ID_B1, ID_A1);
-	expect_authopt(_metadata, "A to 180", c2, false, -1, -1);
-	expect_authopt(_metadata, "B on 180", s2, false, -1, -1);
-	expect_counters_unchanged(_metadata, e);
+	l[0] = listen_at(_metadata, e, B, p->addr[B], PORT, 0, NULL);
+	l[1] = listen_at(_metadata, e, B, p->addr[B], PORT2, 0, NULL);
+	c[0] = socket_in(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
+	s[0] = connect_accept(_metadata, c[0], l[0], p->addr[B], PORT);
+	c[1] = socket_in(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
+	s[1] = connect_accept(_metadata, c[1], l[1], p->addr[B], PORT2);
+	expect_keyed_and_plain(_metadata, e, c, s, what);
 }
 
 /* The same with B's key limited to A's client ports 40000-40009. */
 TEST_F(keys, port_remote)
 {
+	static const char * const what[2] = { "from 40009", "from 40010" };
 	const struct params *p = variant->p;
 	struct env *e = &self->e;
-	int listener, c1, c2, s1, s2;
+	int listener, c[2], s[2];
 	struct key_spec ks;
 
 	ks = peer_key(p, A, 1, SECRET1);
@@ -1551,18 +829,11 @@ TEST_F(keys, port_remote)
 	ASSERT_EQ(0, key_in(e, B, &ks));
 
 	listener = listen_at(_metadata, e, B, p->addr[B], PORT, 0, NULL);
-	c1 = tcp_socket(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 40009);
-	s1 = establish(_metadata, c1, listener, p->addr[B], PORT);
-	c2 = tcp_socket(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 40010);
-	s2 = establish(_metadata, c2, listener, p->addr[B], PORT);
-
-	exchange(_metadata, c1, s1, SMALL_BYTES, true);
-	exchange(_metadata, c2, s2, SMALL_BYTES, true);
-	expect_authopt(_metadata, "A from 40009", c1, true, ID_A1, ID_B1);
-	expect_authopt(_metadata, "B from 40009", s1, true, ID_B1, ID_A1);
-	expect_authopt(_metadata, "A from 40010", c2, false, -1, -1);
-	expect_authopt(_metadata, "B from 40010", s2, false, -1, -1);
-	expect_counters_unchanged(_metadata, e);
+	c[0] = socket_in(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 40009);
+	s[0] = connect_accept(_metadata, c[0], listener, p->addr[B], PORT);
+	c[1] = socket_in(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 40010);
+	s[1] = connect_accept(_metadata, c[1], listener, p->addr[B], PORT);
+	expect_keyed_and_plain(_metadata, e, c, s, what);
 }
 
 /* ---- Accepted sockets -------------------------------------------------- */
@@ -1575,25 +846,19 @@ TEST_F(keys, port_remote)
  */
 TEST_F(keys, accepted_active)
 {
+	static const char * const what[2] = { "keyed", "keyless" };
 	const struct params *p = variant->p;
 	struct env *e = &self->e;
-	int listener, c1, c2, s1, s2;
+	int listener, c[2], s[2];
 
 	add_pair_keys(_metadata, e, p, 1, SECRET1);
 	listener = listen_at(_metadata, e, B, p->any, PORT, 0, NULL);
-	c1 = tcp_socket(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
-	s1 = establish(_metadata, c1, listener, p->addr[B], PORT);
-	c2 = tcp_socket(_metadata, e, A, params_family(p), TCP_AUTHOPT_FLAG_REJECT_UNEXPECTED,
-			NULL, p->addr2[A], 0);
-	s2 = establish(_metadata, c2, listener, p->addr2[B], PORT);
-
-	exchange(_metadata, c1, s1, SMALL_BYTES, true);
-	exchange(_metadata, c2, s2, SMALL_BYTES, true);
-	expect_authopt(_metadata, "A, keyed", c1, true, ID_A1, ID_B1);
-	expect_authopt(_metadata, "B, keyed", s1, true, ID_B1, ID_A1);
-	expect_authopt(_metadata, "A, keyless", c2, false, -1, -1);
-	expect_authopt(_metadata, "B, keyless", s2, false, -1, -1);
-	expect_counters_unchanged(_metadata, e);
+	c[0] = socket_in(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
+	s[0] = connect_accept(_metadata, c[0], listener, p->addr[B], PORT);
+	c[1] = socket_in(_metadata, e, A, params_family(p), TCP_AUTHOPT_FLAG_REJECT_UNEXPECTED,
+			 NULL, p->addr2[A], 0);
+	s[1] = connect_accept(_metadata, c[1], listener, p->addr2[B], PORT);
+	expect_keyed_and_plain(_metadata, e, c, s, what);
 }
 
 /* ---- REJECT_UNEXPECTED on established connections ---------------------- */
@@ -1601,25 +866,19 @@ TEST_F(keys, accepted_active)
 #define INJECT_BYTES	64
 
 /* Next sequence number to send and to receive of established @fd. */
-static void tcp_seqs(struct __test_metadata *_metadata, int fd, uint32_t *snd, uint32_t *rcv)
+static void tcp_seqs(struct __test_metadata *_metadata, int fd, __u32 *snd, __u32 *rcv)
 {
-	int on = TCP_REPAIR_ON, off = TCP_REPAIR_OFF_NO_WP, queue;
-	socklen_t len = sizeof(*snd);
+	int ret = repair_mode(fd, TCP_REPAIR_ON);
 
-	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)))
-		TH_LOG("TCP_REPAIR: %m");
-	queue = TCP_SEND_QUEUE;
-	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &queue, sizeof(queue)));
-	ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, snd, &len));
-	queue = TCP_RECV_QUEUE;
-	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &queue, sizeof(queue)));
-	ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, rcv, &len));
-	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off)));
+	ASSERT_EQ(0, ret) TH_LOG("TCP_REPAIR: %s", strerror(-ret));
+	ASSERT_EQ(0, queue_seq_get(fd, TCP_SEND_QUEUE, snd));
+	ASSERT_EQ(0, queue_seq_get(fd, TCP_RECV_QUEUE, rcv));
+	ASSERT_EQ(0, repair_mode(fd, TCP_REPAIR_OFF_NO_WP));
 }
 
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+static __u32 csum_add(__u32 sum, const void *data, size_t len)
 {
-	const uint8_t *b = data;
+	const __u8 *b = data;
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2)
@@ -1629,7 +888,7 @@ static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
 	return sum;
 }
 
-static uint16_t csum_fold(uint32_t sum)
+static __u16 csum_fold(__u32 sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -1647,10 +906,10 @@ static void inject_ao_segment(struct __test_metadata *_metadata, struct env *e, 
 	socklen_t llen = sizeof(local), plen = sizeof(peer);
 	struct {
 		struct tcphdr th;
-		uint8_t ao[16];
-		uint8_t data[INJECT_BYTES];
+		__u8 ao[16];
+		__u8 data[INJECT_BYTES];
 	} seg;
-	uint32_t snd, rcv, sum, tcplen = htonl(sizeof(seg));
+	__u32 snd, rcv, sum, tcplen = htonl(sizeof(seg));
 	int raw, family;
 
 	static_assert(sizeof(seg) == 20 + 16 + INJECT_BYTES, "segment layout");
@@ -1726,8 +985,8 @@ static void unexpected_established(struct __test_metadata *_metadata, struct env
 	listener = listen_at(_metadata, e, B, p->addr[B], PORT, flags, NULL);
 	ASSERT_EQ(0, authopt_get(listener, &opt));
 	EXPECT_EQ(flags, opt.flags) TH_LOG("listener flags");
-	fd[A] = tcp_socket(_metadata, e, A, params_family(p), UNTOUCHED, NULL, p->addr[A], 0);
-	fd[B] = establish(_metadata, fd[A], listener, p->addr[B], PORT);
+	fd[A] = socket_in(_metadata, e, A, params_family(p), UNTOUCHED, NULL, p->addr[A], 0);
+	fd[B] = connect_accept(_metadata, fd[A], listener, p->addr[B], PORT);
 	ASSERT_EQ(0, authopt_get(fd[B], &opt));
 	EXPECT_EQ(flags, opt.flags) TH_LOG("accepted socket flags");
 	exchange(_metadata, fd[A], fd[B], SMALL_BYTES, false);
@@ -1784,7 +1043,7 @@ FIXTURE_SETUP(vrf)
 {
 	int side, v;
 
-	env_setup(_metadata, &self->e, vrf_net_setup);
+	env_setup(_metadata, &self->e, vrf_net_setup, C_COUNT);
 	for (side = A; side <= B; side++) {
 		ASSERT_EQ(0, ns_enter(self->e.ns[side]));
 		for (v = 0; v < 2; v++) {
@@ -1839,15 +1098,16 @@ static void vrf_check(struct __test_metadata *_metadata, struct _test_data_vrf *
 	for (v = 0; v < 2; v++) {
 		long long failures = counter_delta(_metadata, e, B, C_FAILURE);
 
-		fd[A] = tcp_socket(_metadata, e, A, params_family(p), 0, vrf_dev[v], NULL, 0);
+		fd[A] = socket_in(_metadata, e, A, params_family(p), 0, vrf_dev[v], NULL, 0);
 		if (!ok[v]) {
-			expect_no_connection(_metadata, fd[A], listener[v], p->addr[B], PORT);
+			expect_no_connection(_metadata, fd[A], listener[v], p->addr[B], PORT,
+					     NO_CONNECT_MS);
 			EXPECT_LT(failures, counter_delta(_metadata, e, B, C_FAILURE))
 				TH_LOG("%s", vrf_dev[v]);
 			close(fd[A]);
 			continue;
 		}
-		fd[B] = establish(_metadata, fd[A], listener[v], p->addr[B], PORT);
+		fd[B] = connect_accept(_metadata, fd[A], listener[v], p->addr[B], PORT);
 		exchange(_metadata, fd[A], fd[B], SMALL_BYTES, true);
 		expect_authopt(_metadata, vrf_dev[v], fd[A], true, ID_A1, ID_B1);
 		expect_authopt(_metadata, vrf_dev[v], fd[B], true, ID_B1, ID_A1);

@@ -22,39 +22,11 @@
  * Needs root, ip(8) and CONFIG_VETH.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sched.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include <linux/sockios.h>
 
-#include "authopt_uapi.h"
-/* The 6.1 harness has an unused handler parameter: keep -Wextra builds clean. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "../../kselftest_harness.h"
-#pragma GCC diagnostic pop
+#include "netns_lib.h"
 
-#define SYSCTL_PATH	"/proc/sys/net/ipv4/tcp_authopt"
-
-#define ADDR4_A		"198.51.100.1"
-#define ADDR4_B		"198.51.100.2"
-#define ADDR6_A		"2001:db8::1"
-#define ADDR6_B		"2001:db8::2"
 #define PORT_A		40179	/* of the connections made in repair mode */
 #define PORT_B		179
 
@@ -80,308 +52,18 @@
 #define WARMUP_BYTES	(64u << 10)
 #define UNREAD_BYTES	10000u		/* left in a receive queue at checkpoint */
 #define PROBE_BYTES	1000u		/* that must not get through */
-#define CHUNK		(64u << 10)
 
 /* Deadlines (ms). */
-#define CONNECT_MS	5000
-#define XFER_MS		15000
+#define REPAIR_XFER_MS	15000
 #define NO_XFER_MS	2000	/* waiting for data that must not arrive */
 #define QUIET_MS	3000	/* for the queues to drain */
 
-enum { A, B };
-
-static const char *side_name(int side)
-{
-	return side == A ? "A" : "B";
-}
-
-/* ------------------------------------------------------------------------ */
-/* Network namespaces                                                       */
-/* ------------------------------------------------------------------------ */
-
-static int ns_enter(int nsfd)
-{
-	return setns(nsfd, CLONE_NEWNET) ? -errno : 0;
-}
-
-/* Feed commands to one "ip -batch" in the current namespace. */
-static int ip_batch(const char *fmt, ...)
-{
-	va_list ap;
-	FILE *ip;
-	int ret;
-
-	ip = popen("ip -batch -", "w");
-	if (!ip)
-		return -errno;
-	va_start(ap, fmt);
-	vfprintf(ip, fmt, ap);
-	va_end(ap);
-	ret = pclose(ip);
-	if (ret == -1)
-		return -errno;
-	return WIFEXITED(ret) && WEXITSTATUS(ret) == 0 ? 0 : -EIO;
-}
-
-static int sysctl_enable(void)
-{
-	int fd, ret = 0;
-
-	fd = open(SYSCTL_PATH, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "1", 1) != 1)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int side_setup(const char *dev, const char *addr4, const char *addr6)
-{
-	int ret;
-
-	ret = ip_batch("link set lo up\n"
-		       "addr add %s/24 dev %s\n"
-		       "addr add %s/64 dev %s nodad\n"
-		       "link set %s up\n",
-		       addr4, dev, addr6, dev, dev);
-	if (ret)
-		return ret;
-	return sysctl_enable();
-}
-
-/*
- * Create namespaces A and B joined by veth va (in A) <-> vb (in B), both
- * configured. Returns with the process in A.
- */
-static int netns_pair_setup(int ns[2])
-{
-	char path[64];
-	int ret;
-
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	ns[A] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (ns[A] < 0)
-		return -errno;
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	ns[B] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (ns[B] < 0)
-		return -errno;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", getpid(), ns[A]);
-	ret = ip_batch("link add vb type veth peer name va netns %s\n", path);
-	if (ret)
-		return ret;
-	ret = side_setup("vb", ADDR4_B, ADDR6_B);
-	if (ret)
-		return ret;
-	ret = ns_enter(ns[A]);
-	if (ret)
-		return ret;
-	return side_setup("va", ADDR4_A, ADDR6_A);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Counters                                                                 */
-/* ------------------------------------------------------------------------ */
-
-enum {
-	C_FAILURE,
-	C_REQUIRED,
-	C_KEYNOTFOUND,
-	C_COUNT
-};
-
-static const char * const counter_name[C_COUNT] = {
-	[C_FAILURE] = "TCPAuthOptFailure",
-	[C_REQUIRED] = "TCPAuthOptRequired",
-	[C_KEYNOTFOUND] = "TCPAuthOptKeyNotFound",
-};
-
-struct counters {
-	long long v[C_COUNT];
-};
-
-/*
- * TcpExt counter @name of an open /proc/net/netstat (bound to the namespace
- * it was opened in), or -1 when there is no such counter.
- */
-static long long tcpext_counter(int netstat_fd, const char *name)
-{
-	static char buf[65536];
-	char *names = NULL, *values = NULL, *line, *save;
-	char *nsave, *vsave, *n, *v;
-	size_t len = 0;
-	ssize_t ret;
-
-	if (lseek(netstat_fd, 0, SEEK_SET))
-		return -1;
-	while (len < sizeof(buf) - 1) {
-		ret = read(netstat_fd, buf + len, sizeof(buf) - 1 - len);
-		if (ret <= 0)
-			break;
-		len += ret;
-	}
-	buf[len] = '\0';
-
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "TcpExt:", 7))
-			continue;
-		if (!names) {
-			names = line;
-		} else {
-			values = line;
-			break;
-		}
-	}
-	if (!values)
-		return -1;
-
-	n = strtok_r(names + 7, " ", &nsave);
-	v = strtok_r(values + 7, " ", &vsave);
-	while (n && v) {
-		if (!strcmp(n, name))
-			return strtoll(v, NULL, 10);
-		n = strtok_r(NULL, " ", &nsave);
-		v = strtok_r(NULL, " ", &vsave);
-	}
-	return -1;
-}
-
-static void counters_read(struct __test_metadata *_metadata, int netstat_fd,
-			  struct counters *c)
-{
-	int i;
-
-	for (i = 0; i < C_COUNT; i++) {
-		c->v[i] = tcpext_counter(netstat_fd, counter_name[i]);
-		ASSERT_LE(0, c->v[i]) TH_LOG("no TcpExt %s in /proc/net/netstat",
-					     counter_name[i]);
-	}
-}
-
-/* ------------------------------------------------------------------------ */
-/* Sockets and keys                                                         */
-/* ------------------------------------------------------------------------ */
-
-static socklen_t sockaddr_fill(struct sockaddr_storage *ss, const char *str, int port)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (strchr(str, ':')) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		if (inet_pton(AF_INET6, str, &sin6->sin6_addr) != 1)
-			abort();
-		return sizeof(*sin6);
-	}
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(port);
-	if (inet_pton(AF_INET, str, &sin->sin_addr) != 1)
-		abort();
-	return sizeof(*sin);
-}
-
-/* A key of the current namespace for peer @peer, through a throwaway socket. */
-static int key_add(int alg, int send_id, int recv_id, const char *peer)
-{
-	struct tcp_authopt_key key;
-	struct sockaddr_storage ss;
-	int fd, ret = 0;
-
-	memset(&key, 0, sizeof(key));
-	key.flags = TCP_AUTHOPT_KEY_ADDR_BIND;
-	key.send_id = send_id;
-	key.recv_id = recv_id;
-	key.alg = alg;
-	key.keylen = strlen(SECRET);
-	memcpy(key.key, SECRET, key.keylen);
-	sockaddr_fill(&ss, peer, 0);
-	memcpy(&key.addr, &ss, sizeof(ss));
-
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, IPPROTO_TCP, TCP_AUTHOPT_KEY, &key, sizeof(key)))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int authopt_set(int fd, __u32 flags)
-{
-	struct tcp_authopt opt = { .flags = flags };
-
-	return setsockopt(fd, IPPROTO_TCP, TCP_AUTHOPT, &opt, sizeof(opt)) ? -errno : 0;
-}
-
-static int authopt_get(int fd, struct tcp_authopt *opt)
-{
-	socklen_t len = sizeof(*opt);
-
-	memset(opt, 0, sizeof(*opt));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_AUTHOPT, opt, &len))
-		return -errno;
-	return len == sizeof(*opt) ? 0 : -EMSGSIZE;
-}
-
-/* A non-blocking TCP socket taking part in TCP-AO: the fd or -errno. */
-static int tcp_socket(int family, __u32 authopt_flags)
-{
-	int fd, one = 1, ret;
-
-	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	ret = authopt_set(fd, authopt_flags);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
-
-static int wait_fd(int fd, short events, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int ret;
-
-	do {
-		ret = poll(&pfd, 1, timeout_ms);
-	} while (ret < 0 && errno == EINTR);
-	return ret < 0 ? -errno : ret > 0;
-}
-
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
+/* The TcpExt counters the connection tests watch: C_FAILURE to C_KEYNOTFOUND. */
+#define REPAIR_COUNTERS	(C_KEYNOTFOUND + 1)
 
 /* ------------------------------------------------------------------------ */
 /* Repair mode                                                              */
 /* ------------------------------------------------------------------------ */
-
-static int repair_mode(int fd, int val)
-{
-	return setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &val, sizeof(val)) ? -errno : 0;
-}
-
-static int repair_queue(int fd, int queue)
-{
-	return setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &queue, sizeof(queue)) ? -errno : 0;
-}
 
 static int queue_seq_set(int fd, int queue, __u32 seq)
 {
@@ -390,18 +72,6 @@ static int queue_seq_set(int fd, int queue, __u32 seq)
 	if (ret)
 		return ret;
 	return setsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, &seq, sizeof(seq)) ? -errno : 0;
-}
-
-static int queue_seq_get(int fd, int queue, __u32 *seq)
-{
-	socklen_t len = sizeof(*seq);
-	int ret = repair_queue(fd, queue);
-
-	if (ret)
-		return ret;
-	if (getsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, seq, &len))
-		return -errno;
-	return len == sizeof(*seq) ? 0 : -EMSGSIZE;
 }
 
 static int ao_repair_get(int fd, struct tcp_repair_authopt *ao)
@@ -588,157 +258,13 @@ static void restore_finish(struct __test_metadata *_metadata, int fd, const stru
 }
 
 /* ------------------------------------------------------------------------ */
-/* Data transfer                                                            */
-/* ------------------------------------------------------------------------ */
-
-/* 8-byte word @word of the deterministic stream @seed (splitmix64). */
-static uint64_t stream_word(uint64_t seed, uint64_t word)
-{
-	uint64_t z = seed + (word + 1) * 0x9e3779b97f4a7c15ull;
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static void stream_fill(uint64_t seed, uint64_t off, unsigned char *buf, size_t len)
-{
-	uint64_t word = 0;
-	size_t i;
-
-	for (i = 0; i < len; i++, off++) {
-		if (i == 0 || (off & 7) == 0)
-			word = stream_word(seed, off >> 3);
-		buf[i] = word >> ((off & 7) * 8);
-	}
-}
-
-/*
- * One end of a connection: the stream it sends and the one it receives go
- * on across transfers (and across a restore of the socket).
- */
-struct xfer_end {
-	int fd;
-	uint64_t send_seed, recv_seed;
-	size_t sent, send_goal;
-	size_t rcvd, recv_goal;
-};
-
-struct xfer_bufs {
-	unsigned char out[CHUNK], in[CHUNK], expect[CHUNK];
-};
-
-static int xfer_send(struct xfer_end *e, struct xfer_bufs *b)
-{
-	size_t len = e->send_goal - e->sent;
-	ssize_t ret;
-
-	if (!len)
-		return 0;
-	if (len > CHUNK)
-		len = CHUNK;
-	stream_fill(e->send_seed, e->sent, b->out, len);
-	ret = send(e->fd, b->out, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (ret < 0)
-		return errno == EAGAIN ? 0 : -errno;
-	e->sent += ret;
-	return 0;
-}
-
-static int xfer_recv(struct xfer_end *e, struct xfer_bufs *b)
-{
-	size_t len = e->recv_goal - e->rcvd;
-	ssize_t ret;
-
-	if (!len)
-		return 0;
-	if (len > CHUNK)
-		len = CHUNK;
-	ret = recv(e->fd, b->in, len, MSG_DONTWAIT);
-	if (ret < 0)
-		return errno == EAGAIN ? 0 : -errno;
-	if (ret == 0)
-		return -EPIPE;
-	stream_fill(e->recv_seed, e->rcvd, b->expect, ret);
-	if (memcmp(b->in, b->expect, ret))
-		return -EBADMSG;
-	e->rcvd += ret;
-	return 0;
-}
-
-static bool xfer_done(const struct xfer_end end[2])
-{
-	return end[A].sent == end[A].send_goal && end[A].rcvd == end[A].recv_goal &&
-	       end[B].sent == end[B].send_goal && end[B].rcvd == end[B].recv_goal;
-}
-
-/*
- * Move data until every end reached its goals, checking every byte.
- * Returns 0, -ETIMEDOUT after @timeout_ms, or another -errno.
- */
-static int xfer_run(struct xfer_end end[2], int timeout_ms)
-{
-	struct xfer_bufs *b;
-	struct timespec t0;
-	int i, ret = 0;
-
-	b = malloc(sizeof(*b));
-	if (!b)
-		return -ENOMEM;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!xfer_done(end)) {
-		struct pollfd pfd[2];
-		long left = timeout_ms - elapsed_ms(&t0);
-
-		if (left <= 0) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-		for (i = 0; i < 2; i++) {
-			pfd[i].fd = end[i].fd;
-			pfd[i].events = (end[i].sent < end[i].send_goal ? POLLOUT : 0) |
-					(end[i].rcvd < end[i].recv_goal ? POLLIN : 0);
-			pfd[i].revents = 0;
-			if (!pfd[i].events)
-				pfd[i].fd = -1;
-		}
-		ret = poll(pfd, 2, left);
-		if (ret < 0 && errno != EINTR) {
-			ret = -errno;
-			break;
-		}
-		ret = 0;
-		for (i = 0; i < 2 && !ret; i++) {
-			if (pfd[i].revents & POLLERR) {
-				int err = 0;
-				socklen_t len = sizeof(err);
-
-				getsockopt(end[i].fd, SOL_SOCKET, SO_ERROR, &err, &len);
-				ret = err ? -err : -EIO;
-				break;
-			}
-			if (pfd[i].revents & (POLLIN | POLLHUP))
-				ret = xfer_recv(&end[i], b);
-			if (!ret && (pfd[i].revents & POLLOUT))
-				ret = xfer_send(&end[i], b);
-		}
-		if (ret)
-			break;
-	}
-	free(b);
-	return ret;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Connection fixture                                                       */
 /* ------------------------------------------------------------------------ */
 
 FIXTURE(conn) {
-	int ns[2];
-	int netstat[2];
+	struct env e;
 	int fd[2];
-	struct counters before[2];
-	struct xfer_end end[2];
+	struct xfer x;		/* goes on across a checkpoint and restore */
 	struct tcp_state st;
 };
 
@@ -777,123 +303,63 @@ FIXTURE_SETUP(conn)
 	int i, ret;
 
 	memset(self, 0, sizeof(*self));
+	self->fd[A] = -1;
+	self->fd[B] = -1;
+	env_setup(_metadata, &self->e, netns_pair_setup, REPAIR_COUNTERS);
+	ASSERT_EQ(0, xfer_init(&self->x, -1, -1, 0, false, 0));
 	for (i = A; i <= B; i++) {
-		self->ns[i] = -1;
-		self->netstat[i] = -1;
-		self->fd[i] = -1;
-		self->end[i].fd = -1;
-	}
-	self->end[A].send_seed = 0xa0a0a0a0u;
-	self->end[B].recv_seed = 0xa0a0a0a0u;
-	self->end[B].send_seed = 0xb0b0b0b0u;
-	self->end[A].recv_seed = 0xb0b0b0b0u;
-
-	ret = netns_pair_setup(self->ns);
-	ASSERT_EQ(0, ret) TH_LOG("namespaces and veth setup: %s", strerror(-ret));
-	for (i = A; i <= B; i++) {
-		ASSERT_EQ(0, ns_enter(self->ns[i]));
-		ret = key_add(variant->alg, i == A ? ID_A : ID_B, i == A ? ID_B : ID_A,
+		ASSERT_EQ(0, ns_enter(self->e.ns[i]));
+		ret = key_add(variant->alg, i == A ? ID_A : ID_B, i == A ? ID_B : ID_A, SECRET,
 			      variant->addr[i == A ? B : A]);
 		ASSERT_EQ(0, ret) TH_LOG("%s: key: %s", side_name(i), strerror(-ret));
-		self->netstat[i] = open("/proc/self/net/netstat", O_RDONLY | O_CLOEXEC);
-		ASSERT_LE(0, self->netstat[i]) TH_LOG("/proc/net/netstat: %m");
-		counters_read(_metadata, self->netstat[i], &self->before[i]);
 	}
 }
 
 FIXTURE_TEARDOWN(conn)
 {
-	int fds[] = { self->fd[A], self->fd[B], self->netstat[A], self->netstat[B],
-		      self->ns[A], self->ns[B] };
-	size_t i;
+	int side;
 
 	tcp_state_free(&self->st);
-	for (i = 0; i < ARRAY_SIZE(fds); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-}
-
-static long long counter_delta(struct __test_metadata *_metadata,
-			       struct _test_data_conn *self, int side, int c)
-{
-	long long now = tcpext_counter(self->netstat[side], counter_name[c]);
-
-	EXPECT_LE(0, now) TH_LOG("no TcpExt %s", counter_name[c]);
-	return now - self->before[side].v[c];
-}
-
-static void expect_counters_unchanged(struct __test_metadata *_metadata,
-				      struct _test_data_conn *self)
-{
-	int side, c;
-
-	for (side = A; side <= B; side++) {
-		for (c = 0; c < C_COUNT; c++) {
-			const char *name = counter_name[c];
-
-			EXPECT_EQ(0, counter_delta(_metadata, self, side, c))
-				TH_LOG("%s: %s", side_name(side), name);
-		}
-	}
+	xfer_free(&self->x);
+	for (side = A; side <= B; side++)
+		if (self->fd[side] >= 0)
+			close(self->fd[side]);
+	env_teardown(&self->e);
 }
 
 static void set_fd(struct _test_data_conn *self, int side, int fd)
 {
 	self->fd[side] = fd;
-	self->end[side].fd = fd;
+	self->x.end[side].fd = fd;
 }
 
 /* Queue @a_to_b bytes from A to B and @b_to_a back, and move them. */
 static int xfer(struct _test_data_conn *self, size_t a_to_b, size_t b_to_a, int timeout_ms)
 {
-	self->end[A].send_goal += a_to_b;
-	self->end[B].recv_goal += a_to_b;
-	self->end[B].send_goal += b_to_a;
-	self->end[A].recv_goal += b_to_a;
-	return xfer_run(self->end, timeout_ms);
+	xfer_more(&self->x, a_to_b, b_to_a, timeout_ms);
+	return xfer_run(&self->x, SIZE_MAX);
 }
 
 static void xfer_check(struct __test_metadata *_metadata, struct _test_data_conn *self,
 		       size_t a_to_b, size_t b_to_a)
 {
-	int ret = xfer(self, a_to_b, b_to_a, XFER_MS);
+	int ret = xfer(self, a_to_b, b_to_a, REPAIR_XFER_MS);
 
-	ASSERT_EQ(0, ret) TH_LOG("%s: A sent %zu/%zu got %zu/%zu, B sent %zu/%zu got %zu/%zu",
-				 strerror(-ret),
-				 self->end[A].sent, self->end[A].send_goal,
-				 self->end[A].rcvd, self->end[A].recv_goal,
-				 self->end[B].sent, self->end[B].send_goal,
-				 self->end[B].rcvd, self->end[B].recv_goal);
+	xfer_expect_ok(_metadata, &self->x, ret);
+	ASSERT_EQ(0, ret);
 }
 
 /* A plain handshake from A to B and some traffic: both ends authenticated. */
 static void establish(struct __test_metadata *_metadata, struct _test_data_conn *self,
 		      const struct _fixture_variant_conn *variant)
 {
-	struct sockaddr_storage ss;
 	struct tcp_authopt opt;
-	socklen_t len;
-	int lfd, fd, ret, side;
+	int lfd, side;
 
-	ASSERT_EQ(0, ns_enter(self->ns[B]));
-	lfd = tcp_socket(variant->family, 0);
-	ASSERT_LE(0, lfd) TH_LOG("listener: %s", strerror(-lfd));
-	len = sockaddr_fill(&ss, variant->addr[B], PORT_B);
-	ASSERT_EQ(0, bind(lfd, (struct sockaddr *)&ss, len)) TH_LOG("bind: %m");
-	ASSERT_EQ(0, listen(lfd, 1)) TH_LOG("listen: %m");
-
-	ASSERT_EQ(0, ns_enter(self->ns[A]));
-	fd = tcp_socket(variant->family, 0);
-	ASSERT_LE(0, fd) TH_LOG("client: %s", strerror(-fd));
-	set_fd(self, A, fd);
-	ret = connect(fd, (struct sockaddr *)&ss, len);
-	ASSERT_TRUE(ret == 0 || errno == EINPROGRESS) TH_LOG("connect: %m");
-	ASSERT_EQ(1, wait_fd(lfd, POLLIN, CONNECT_MS)) TH_LOG("no connection");
-	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	ASSERT_LE(0, fd) TH_LOG("accept: %m");
-	set_fd(self, B, fd);
+	lfd = listen_at(_metadata, &self->e, B, variant->addr[B], PORT_B, 0, NULL);
+	set_fd(self, A, socket_in(_metadata, &self->e, A, variant->family, 0, NULL, NULL, 0));
+	set_fd(self, B, connect_accept(_metadata, self->fd[A], lfd, variant->addr[B], PORT_B));
 	close(lfd);
-	ASSERT_EQ(1, wait_fd(self->fd[A], POLLOUT, CONNECT_MS));
 
 	/* Some traffic, then both ends must be authenticated. */
 	xfer_check(_metadata, self, WARMUP_BYTES, WARMUP_BYTES);
@@ -921,9 +387,7 @@ static void repair_socket(struct __test_metadata *_metadata, struct _test_data_c
 	struct sockaddr_storage local, remote;
 	socklen_t len;
 
-	ASSERT_EQ(0, ns_enter(self->ns[side]));
-	fd = tcp_socket(variant->family, 0);
-	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(-fd));
+	fd = socket_in(_metadata, &self->e, side, variant->family, 0, NULL, NULL, 0);
 	set_fd(self, side, fd);
 	CHECK_ERRNO("TCP_MAXSEG", setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)));
 	CHECK("TCP_REPAIR on", repair_mode(fd, TCP_REPAIR_ON));
@@ -1018,7 +482,7 @@ static void snapshot(struct __test_metadata *_metadata, int fd, struct tcp_repai
 static void checkpoint_a(struct __test_metadata *_metadata, struct _test_data_conn *self)
 {
 	wait_quiet(_metadata, self);
-	ASSERT_EQ(0, ns_enter(self->ns[A]));
+	ASSERT_EQ(0, ns_enter(self->e.ns[A]));
 	checkpoint(_metadata, self->fd[A], &self->st);
 	close(self->fd[A]);
 	set_fd(self, A, -1);
@@ -1034,9 +498,7 @@ static void restore_a(struct __test_metadata *_metadata, struct _test_data_conn 
 {
 	int fd;
 
-	ASSERT_EQ(0, ns_enter(self->ns[A]));
-	fd = tcp_socket(variant->family, self->st.opt.flags);
-	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(-fd));
+	fd = socket_in(_metadata, &self->e, A, variant->family, self->st.opt.flags, NULL, NULL, 0);
 	set_fd(self, A, fd);
 	restore_connect(_metadata, fd, &self->st);
 	if (ao)
@@ -1046,13 +508,13 @@ static void restore_a(struct __test_metadata *_metadata, struct _test_data_conn 
 /* A sends PROBE_BYTES that must not get to B: B drops them for their MAC. */
 static void expect_a_dropped(struct __test_metadata *_metadata, struct _test_data_conn *self)
 {
-	size_t rcvd = self->end[B].rcvd;
+	size_t rcvd = self->x.end[B].rcvd;
 	int ret;
 
 	ret = xfer(self, PROBE_BYTES, 0, NO_XFER_MS);
 	EXPECT_EQ(-ETIMEDOUT, ret) TH_LOG("transfer: %s", strerror(-ret));
-	EXPECT_EQ(rcvd, self->end[B].rcvd) TH_LOG("B got data signed with the wrong state");
-	EXPECT_LT(0, counter_delta(_metadata, self, B, C_FAILURE));
+	EXPECT_EQ(rcvd, self->x.end[B].rcvd) TH_LOG("B got data signed with the wrong state");
+	EXPECT_LT(0, counter_delta(_metadata, &self->e, B, C_FAILURE));
 }
 
 /*
@@ -1071,7 +533,7 @@ TEST_F_TIMEOUT(conn, sne_wrap, 60)
 	wait_quiet(_metadata, self);
 
 	for (side = A; side <= B; side++) {
-		ASSERT_EQ(0, ns_enter(self->ns[side]));
+		ASSERT_EQ(0, ns_enter(self->e.ns[side]));
 		snapshot(_metadata, self->fd[side], &ao[side], &write_seq[side], &rcv_nxt[side]);
 	}
 	for (side = A; side <= B; side++) {
@@ -1091,7 +553,7 @@ TEST_F_TIMEOUT(conn, sne_wrap, 60)
 			TH_LOG("%s sent up to 0x%x, %s got up to 0x%x", s, ao[side].snd_seq,
 			       side_name(peer), ao[peer].rcv_seq);
 	}
-	expect_counters_unchanged(_metadata, self);
+	expect_counters_unchanged(_metadata, &self->e);
 }
 
 /*
@@ -1105,8 +567,8 @@ TEST_F_TIMEOUT(conn, roundtrip, 60)
 	__u32 write_seq, rcv_nxt;
 
 	establish(_metadata, self, variant);
-	self->end[B].send_goal += UNREAD_BYTES;
-	ASSERT_EQ(0, xfer_run(self->end, XFER_MS));
+	self->x.end[B].send_goal += UNREAD_BYTES;
+	ASSERT_EQ(0, xfer(self, 0, 0, REPAIR_XFER_MS));
 
 	checkpoint_a(_metadata, self);
 	EXPECT_EQ((int)UNREAD_BYTES, self->st.inq);
@@ -1115,17 +577,17 @@ TEST_F_TIMEOUT(conn, roundtrip, 60)
 	EXPECT_EQ(0u, self->st.ao.rcv_sne);
 	restore_a(_metadata, self, variant, &self->st.ao);
 
-	self->end[A].recv_goal += UNREAD_BYTES;
+	self->x.end[A].recv_goal += UNREAD_BYTES;
 	xfer_check(_metadata, self, MORE_BYTES, MORE_BYTES);
 	wait_quiet(_metadata, self);
 
-	ASSERT_EQ(0, ns_enter(self->ns[A]));
+	ASSERT_EQ(0, ns_enter(self->e.ns[A]));
 	snapshot(_metadata, self->fd[A], &ao, &write_seq, &rcv_nxt);
 	EXPECT_EQ(self->st.ao.src_isn, ao.src_isn);
 	EXPECT_EQ(self->st.ao.dst_isn, ao.dst_isn);
 	EXPECT_EQ(self->st.write_seq + MORE_BYTES, write_seq);
 	EXPECT_EQ(self->st.rcv_nxt + MORE_BYTES, rcv_nxt);
-	expect_counters_unchanged(_metadata, self);
+	expect_counters_unchanged(_metadata, &self->e);
 }
 
 /*
@@ -1148,13 +610,13 @@ TEST_F_TIMEOUT(conn, roundtrip_wrapped, 60)
 	xfer_check(_metadata, self, MORE_BYTES, MORE_BYTES);
 	wait_quiet(_metadata, self);
 
-	ASSERT_EQ(0, ns_enter(self->ns[A]));
+	ASSERT_EQ(0, ns_enter(self->e.ns[A]));
 	snapshot(_metadata, self->fd[A], &ao, &write_seq, &rcv_nxt);
 	EXPECT_EQ(1u, ao.snd_sne);
 	EXPECT_EQ(1u, ao.rcv_sne);
 	EXPECT_EQ(WRAP_SEQ_A - 1, ao.src_isn);
 	EXPECT_EQ(WRAP_SEQ_B - 1, ao.dst_isn);
-	expect_counters_unchanged(_metadata, self);
+	expect_counters_unchanged(_metadata, &self->e);
 }
 
 /* Restoring A with its ISN off by one: B drops what A' sends. */
@@ -1200,7 +662,7 @@ TEST_F_TIMEOUT(conn, set_on_live_socket, 60)
 	establish(_metadata, self, variant);
 	wait_quiet(_metadata, self);
 
-	ASSERT_EQ(0, ns_enter(self->ns[A]));
+	ASSERT_EQ(0, ns_enter(self->e.ns[A]));
 	CHECK("TCP_REPAIR on", repair_mode(self->fd[A], TCP_REPAIR_ON));
 	CHECK("TCP_REPAIR_AUTHOPT get", ao_repair_get(self->fd[A], &ao));
 	ao.src_isn++;
@@ -1223,19 +685,19 @@ TEST_F_TIMEOUT(conn, segment_during_restore, 60)
 	restore_a(_metadata, self, variant, NULL);
 
 	/* B sends while A has no TCP-AO state yet: A drops it. */
-	self->end[B].send_goal += PROBE_BYTES;
-	ASSERT_EQ(0, xfer_run(self->end, XFER_MS));
+	self->x.end[B].send_goal += PROBE_BYTES;
+	ASSERT_EQ(0, xfer(self, 0, 0, REPAIR_XFER_MS));
 	usleep(50000);
-	EXPECT_LT(0, counter_delta(_metadata, self, A, C_FAILURE));
-	self->before[A].v[C_FAILURE] = tcpext_counter(self->netstat[A],
+	EXPECT_LT(0, counter_delta(_metadata, &self->e, A, C_FAILURE));
+	self->e.before[A][C_FAILURE] = tcpext_counter(self->e.netstat[A],
 						      counter_name[C_FAILURE]);
 
-	ASSERT_EQ(0, ns_enter(self->ns[A]));
+	ASSERT_EQ(0, ns_enter(self->e.ns[A]));
 	restore_finish(_metadata, self->fd[A], &self->st, &self->st.ao);
 
-	self->end[A].recv_goal += PROBE_BYTES;
+	self->x.end[A].recv_goal += PROBE_BYTES;
 	xfer_check(_metadata, self, MORE_BYTES, MORE_BYTES);
-	expect_counters_unchanged(_metadata, self);
+	expect_counters_unchanged(_metadata, &self->e);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1417,6 +879,9 @@ TEST_F(sockopt, no_state)
 	close(fd);
 }
 
+/* TEST() has a variant parameter it does not use: keep -Wextra builds clean. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
 /* Until net.ipv4.tcp_authopt is 1, EPERM even in repair mode. */
 TEST(sysctl_off)
 {
@@ -1436,5 +901,7 @@ TEST(sysctl_off)
 	EXPECT_EQ(EPERM, errno);
 	close(fd);
 }
+
+#pragma GCC diagnostic pop
 
 TEST_HARNESS_MAIN
