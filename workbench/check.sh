@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 set +e
 
-all_stages="kunit selftests pytest pytest_vm peer_tcp_ao interop"
+all_stages="kunit selftests pytest pytest_vm fcnal peer_tcp_ao interop"
 extra_stages=""
 stages=${*:-$all_stages}
 results=$BUILD/results
@@ -59,10 +59,13 @@ stage_kunit() {
 
 selftest_dirs() { echo "$TREE/tools/testing/selftests/net/tcp_authopt"; }
 
+# The series' uapi headers, for building test programs.
+uapi_headers() { make -s -C "$TREE" O="$BUILD/headers" ARCH=x86 headers >/dev/null; }
+
 stage_selftests() {
 	local hdr=$BUILD/headers out=$BUILD/selftests res=$BUILD/vm/selftests progs
 	[ -d "$(selftest_dirs)" ] || { echo "no selftests in the tree yet"; return 1; }
-	make -s -C "$TREE" O="$hdr" ARCH=x86 headers >/dev/null || return 1
+	uapi_headers || return 1
 	rm -rf "$out" "$res"
 	mkdir -p "$out"
 	make -s -C "$(selftest_dirs)" OUTPUT="$out" KHDR_INCLUDES="-isystem $hdr/usr/include" \
@@ -125,6 +128,34 @@ stage_pytest_vm() {
 	return $rc
 }
 
+# fcnal-test.sh's TCP-AO groups (the MD5 cases mirrored, with and without
+# VRF) with our nettest, in the UML kernel.
+stage_fcnal() {
+	local net=$TREE/tools/testing/selftests/net out=$BUILD/fcnal res=$BUILD/vm/fcnal rc
+	rm -rf "$out" "$res"
+	mkdir -p "$out"
+	uapi_headers || return 1
+	gcc -Wall -O2 -isystem "$BUILD/headers/usr/include" -o "$out/nettest" "$net/nettest.c" \
+		>"$LOGS/fcnal-build.log" 2>&1 || { cat "$LOGS/fcnal-build.log"; return 1; }
+	# fcnal-test.sh finds nettest in its working directory.
+	"$REPO/workbench/vm.sh" -k uml -n fcnal -o "$res" -t 1500 --leakcheck -- \
+		sh -c "cd $out && $net/fcnal-test.sh -t 'ipv4_tcp_authopt ipv6_tcp_authopt'" \
+		>"$LOGS/fcnal.log" 2>&1
+	rc=$?
+	grep -E '^(TEST: .*\[FAIL\]|Tests passed|Tests failed)' "$LOGS/fcnal.log"
+	/usr/bin/python3 - "$LOGS/fcnal.log" "$results/fcnal.counts" <<-'EOF'
+	import re, sys
+	text = open(sys.argv[1], errors='replace').read()
+	p = sum(int(n) for n in re.findall(r'^Tests passed:\s*(\d+)', text, re.M))
+	f = sum(int(n) for n in re.findall(r'^Tests failed:\s*(\d+)', text, re.M))
+	open(sys.argv[2], 'w').write(f'{p} {f} 0\n')
+	print(f'fcnal: {p} passed, {f} failed')
+	sys.exit(0 if p and not f else 1)
+	EOF
+	[ $? = 0 ] || rc=1
+	return $rc
+}
+
 stage_peer_tcp_ao() { "$REPO/workbench/peer-tcp-ao.sh"; }
 
 stage_interop() { "$REPO/workbench/interop.sh"; }
@@ -135,7 +166,7 @@ build_ok=1
 need_uml=0 need_peer=0
 for s in $stages; do
 	case "$s" in
-	kunit | selftests | pytest_vm) need_uml=1 ;;
+	kunit | selftests | pytest_vm | fcnal) need_uml=1 ;;
 	peer_tcp_ao) need_peer=1 ;;
 	interop) need_uml=1 need_peer=1 ;;
 	pytest) ;;

@@ -262,7 +262,7 @@ int tcp_authopt_hash_req(const struct request_sock *req, struct sk_buff *skb,
 			 const struct tcp_authopt_key_info *key, u8 *mac);
 void tcp_authopt_req_init(struct request_sock *req, const struct sk_buff *skb);
 int tcp_authopt_openreq_child(struct sock *newsk, const struct sock *listener,
-			      const struct request_sock *req);
+			      const struct request_sock *req, const struct sk_buff *skb);
 enum skb_drop_reason tcp_authopt_inbound_check(struct sock *sk, struct sk_buff *skb);
 enum skb_drop_reason tcp_authopt_inbound_check_req(struct request_sock *req,
 						   struct sk_buff *skb);

@@ -561,17 +561,21 @@ EXPORT_SYMBOL_GPL(tcp_authopt_req_init);
  * @newsk: the new socket
  * @listener: its listener
  * @req: the request socket it comes from
+ * @skb: the segment completing the handshake (the SYN for Fast Open)
  *
  * The child takes part when the listener does, with the listener's flags
- * and the ISNs of the handshake.
+ * and the ISNs of the handshake; getsockopt() on it reports the KeyIDs in
+ * use right from accept() on.
  *
  * Return: 0 or -ENOMEM.
  */
 int tcp_authopt_openreq_child(struct sock *newsk, const struct sock *listener,
-			      const struct request_sock *req)
+			      const struct request_sock *req, const struct sk_buff *skb)
 {
 	const struct tcp_authopt_info *linfo = rcu_dereference(tcp_sk(listener)->authopt_info);
 	struct tcp_authopt_info *info;
+	const u8 *opt;
+	u8 rnext;
 
 	RCU_INIT_POINTER(tcp_sk(newsk)->authopt_info, NULL);
 	if (!linfo)
@@ -591,6 +595,16 @@ int tcp_authopt_openreq_child(struct sock *newsk, const struct sock *listener,
 	info->plain = !info->active;
 	rcu_assign_pointer(tcp_sk(newsk)->authopt_info, info);
 	sk_gso_disable(newsk);
+	if (!info->active)
+		return 0;
+	opt = tcp_authopt_find_option(tcp_hdr(skb));
+	if (!IS_ERR_OR_NULL(opt)) {
+		info->recv_keyid = opt[2];
+		info->recv_rnextkeyid = opt[3];
+		info->recv_ids_valid = true;
+	}
+	/* Records send_keyid and send_rnextkeyid; the result may wait. */
+	tcp_authopt_select_key(newsk, &rnext);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(tcp_authopt_openreq_child);

@@ -247,6 +247,8 @@ TEST_F_TIMEOUT(conn, transfer, 20)
 	ASSERT_EQ(0, add_key_on(self, variant, B, SECRET));
 	ASSERT_EQ(0, listen_on_b(self, variant, 0));
 	establish(_metadata, self, variant);
+	/* Right after accept(): authenticated, with the handshake's KeyIDs. */
+	expect_authopt(_metadata, "B after accept", self->server, true, ID_B, ID_A);
 
 	transfer_check(_metadata, self, XFER_BYTES);
 
