@@ -9,15 +9,29 @@ side listens and the other connects, they exchange data both ways and check
 it by digest. Each case gets its own port, and the client retries until
 the server listens, so the two machines need no other synchronisation.
 
+After the basic matrix come cases for large transfers, key rollover through
+RNextKeyID under traffic, sequence number wrap (connections put together in
+repair mode on both sides), signed resets and a wrong key. Cases that need
+both sides at the same point meet first on a plain TCP connection.
+
+Each side reads its TcpExt bad-MAC counter around every case: it must not
+move, except in the wrong-key cases, where it must on the side that gets
+the bad SYN. The sum of those deliberate counts is printed at the end
+("# excluded COUNTER N") for the final check of the caller.
+
 Output is TAP, one line per case, as seen from this machine.
 """
 import argparse
+import ctypes
+import fcntl
 import hashlib
 import itertools
+import os
 import select
 import socket
 import struct
 import sys
+import termios
 import time
 
 TCP_AUTHOPT, TCP_AUTHOPT_KEY = 38, 39   # ours
@@ -27,6 +41,52 @@ KEY_DEL, KEY_ADDR_BIND, KEY_EXCLUDE_OPTS = 1 << 0, 1 << 2, 1 << 1
 UPSTREAM_KEYF_EXCLUDE_OPT = 1 << 1
 ALGS = {1: ('hmac-sha1', b'hmac(sha1)'), 2: ('aes-cmac', b'cmac(aes128)')}
 BASE_PORT = 20000
+
+# Socket options of the added cases.
+TCP_MAXSEG = 2
+TCP_REPAIR, TCP_REPAIR_QUEUE, TCP_QUEUE_SEQ = 19, 20, 21
+TCP_REPAIR_OPTIONS, TCP_REPAIR_WINDOW = 22, 29
+TCP_RECV_QUEUE, TCP_SEND_QUEUE = 1, 2
+TCP_REPAIR_ON, TCP_REPAIR_OFF_NO_WP = 1, -1
+OPT_MSS, OPT_WINDOW, OPT_SACK_PERM = 2, 3, 4    # TCP_REPAIR_OPTIONS codes
+TCP_REPAIR_AUTHOPT = 40                         # ours
+FLAG_LOCK_RNEXTKEYID, FLAG_ACTIVE = 1 << 1, 1 << 3
+TCP_AO_DEL_KEY, TCP_AO_INFO, TCP_AO_GET_KEYS, TCP_AO_REPAIR = 39, 40, 41, 42  # upstream
+AO_INFO_SET_RNEXT, AO_INFO_REQUIRED, AO_INFO_ACCEPT_ICMPS = 1 << 1, 1 << 2, 1 << 4
+AO_INFO_FMT = '=IHBB5Q'             # struct tcp_ao_info_opt
+AO_GETSOCKOPT_SIZE, AO_GET_ALL = 304, 1 << 2    # struct tcp_ao_getsockopt
+# Connections made in repair mode start just below 2^32: side A (the one
+# the case names first) sends from WRAP_SEQ[0], side B from WRAP_SEQ[1].
+WRAP_SEQ = ((1 << 32) - (64 << 10), (1 << 32) - (48 << 10) - 4321)
+REPAIR_MSS, REPAIR_WINDOW = 1400, 32768
+SYNC_PORT = BASE_PORT + 1000    # + case number: plain TCP meeting point
+PORT_B = BASE_PORT + 500        # + case number: B's port in repair mode
+# TcpExt counters: the bad-MAC one first, the others only reported.
+COUNTERS = {'ours': ('TCPAuthOptFailure', 'TCPAuthOptKeyNotFound', 'TCPAuthOptRequired'),
+            'upstream': ('TCPAOBad', 'TCPAOKeyNotFound', 'TCPAORequired')}
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+# Waiting for the other machine: 40 s to accept, 30 s to connect. Once it
+# looks gone (unreachable, or two cases in a row it never showed up),
+# wait only a little, so that a dead VM does not cost 40 s per case.
+WAIT = {'accept': 40, 'connect': 30}
+PEER_GONE = ('No route to host', 'accept timed out', 'connect: timed out',
+             'never came to the meeting point')
+
+
+def peer_gone(detail, failures):
+    """Shorten the waits after two cases in a row the peer did not come."""
+    if any(text in detail for text in PEER_GONE):
+        failures.append(detail)
+    else:
+        failures.clear()
+    if len(failures) >= 2:
+        WAIT.update(accept=5, connect=5)
+
+
+class CaseError(Exception):
+    """A check of an added case failed; the message says which."""
 
 
 def sockaddr(family, addr):
@@ -43,10 +103,22 @@ def ours_key(flags, send_id, recv_id, alg, key, family, peer_addr):
             sockaddr(family, peer_addr))
 
 
-def add_key(sock, abi, family, case, peer_addr):
-    send_id, recv_id = (case['a_ids'] if case['client_is_ours'] == (abi == 'ours')
-                        else case['b_ids'])
+def my_ids(case, abi, which='ids'):
+    """(send_id, recv_id) of this side's key (which='ids2': the second key)."""
+    a, b = case['a_' + which], case['b_' + which]
+    return a if case['client_is_ours'] == (abi == 'ours') else b
+
+
+def case_key(case, abi):
     key = case['key']
+    if case.get('wrong_key') and abi == 'upstream':
+        key = bytes([key[0] ^ 0x55]) + key[1:]
+    return key
+
+
+def add_key(sock, abi, family, case, peer_addr, which='ids'):
+    send_id, recv_id = my_ids(case, abi, which)
+    key = case_key(case, abi)
     if abi == 'ours':
         flags = KEY_ADDR_BIND | (KEY_EXCLUDE_OPTS if case['exclude'] else 0)
         sock.setsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT_KEY,
@@ -59,6 +131,35 @@ def add_key(sock, abi, family, case, peer_addr):
                            UPSTREAM_KEYF_EXCLUDE_OPT if case['exclude'] else 0,
                            len(key), key))
         sock.setsockopt(socket.IPPROTO_TCP, TCP_AO_ADD_KEY, opt)
+
+
+def add_keys(sock, abi, family, case, peer_addr):
+    """All keys of the case. Rollover: key 1 must be the one in use at first
+    (ours: lowest send_id; upstream: the key added last comes first)."""
+    if case['kind'] == 'rollover':
+        order = ('ids', 'ids2') if abi == 'ours' else ('ids2', 'ids')
+        for which in order:
+            add_key(sock, abi, family, case, peer_addr, which)
+    else:
+        add_key(sock, abi, family, case, peer_addr)
+
+
+def ours_del_keys(case, is_client, family, peer):
+    """Take this case's keys out of our namespace: key 1 first."""
+    errors = []
+    for which in (('ids', 'ids2') if case['kind'] == 'rollover' else ('ids',)):
+        send_id, recv_id = case[('a_' if is_client else 'b_') + which]
+        ctl = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            ctl.setsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT_KEY,
+                           ours_key(KEY_DEL | KEY_ADDR_BIND, send_id, recv_id, 0, b'',
+                                    family, peer))
+        except OSError as err:
+            errors.append(f'DEL key {send_id}/{recv_id}: {err}')
+        finally:
+            ctl.close()
+    if errors:
+        raise OSError(', '.join(errors))
 
 
 class Stream:
@@ -81,34 +182,59 @@ class Stream:
         return h.digest()
 
 
-def exchange(conn, case, is_client):
-    """Send and receive case['size'] bytes at once; check what came by digest."""
-    size = case['size']
+def pump(conn, size, is_client, hook=None, progress=None):
+    """Send and receive size bytes at once; check what came by digest.
+    hook(sent, received), if given, runs every 20 ms or so meanwhile.
+    progress, if given, is a dict kept up to date with 'sent', 'received'
+    and 'step'; with it, a connection reset ends the loop and sets
+    progress['reset']. Returns (sent, received, digest matches)."""
+    catch = (ConnectionResetError,) if progress is not None else ()
+    if progress is None:
+        progress = {}
     mine = Stream(b'client' if is_client else b'server')
     want = Stream(b'server' if is_client else b'client').digest(size)
     got = hashlib.sha256()
     received = sent = 0
     conn.setblocking(False)
     deadline = time.monotonic() + 60 + size / 2e6
+    next_hook = 0
     while (sent < size or received < size) and time.monotonic() < deadline:
+        if hook and time.monotonic() >= next_hook:
+            hook(sent, received)
+            next_hook = time.monotonic() + 0.02
         progressed = False
-        if sent < size:
+        progress.update(sent=sent, received=received, step='send')
+        try:
+            if sent < size:
+                try:
+                    sent += conn.send(mine.chunk(sent, min(Stream.BLOCK, size - sent)))
+                    progressed = True
+                except BlockingIOError:
+                    pass
+            progress.update(sent=sent, step='recv')
             try:
-                sent += conn.send(mine.chunk(sent, min(Stream.BLOCK, size - sent)))
+                data = conn.recv(Stream.BLOCK)
+                if not data:
+                    break
+                got.update(data)
+                received += len(data)
                 progressed = True
             except BlockingIOError:
                 pass
-        try:
-            data = conn.recv(Stream.BLOCK)
-            if not data:
-                break
-            got.update(data)
-            received += len(data)
-            progressed = True
-        except BlockingIOError:
-            pass
+        except catch:
+            progress['reset'] = True
+            break
         if not progressed:
-            select.select([conn], [conn] if sent < size else [], [], 1)
+            select.select([conn], [conn] if sent < size else [], [], 0.02 if hook else 1)
+    return sent, received, got.digest() == want
+
+
+def exchange(conn, case, is_client, hook=None, before_close=None):
+    """Send and receive case['size'] bytes at once; check what came by digest.
+    before_close(), if given, runs after the data and may return a problem."""
+    size = case['size']
+    sent, received, digest_ok = pump(conn, size, is_client, hook)
+    problem = before_close() if before_close else None
     # Close cleanly and wait for the peer's FIN: then both sides have all
     # the data and the connection no longer needs its key.
     conn.setblocking(True)
@@ -123,8 +249,9 @@ def exchange(conn, case, is_client):
     # FIN is acknowledged); only then may the key go away.
     if not wait_closed(conn, 15):
         return False, f'sent {sent} received {received}, our FIN never acknowledged'
-    ok = received == size and got.digest() == want and not extra
-    return ok, f'sent {sent} received {received}{" and more" if extra else ""}'
+    ok = received == size and digest_ok and not extra and not problem
+    return ok, (f'sent {sent} received {received}{" and more" if extra else ""}'
+                f'{", " + problem if problem else ""}')
 
 
 def wait_closed(conn, timeout):
@@ -137,16 +264,83 @@ def wait_closed(conn, timeout):
     return True
 
 
-def run_case(args, num, case, port):
+def wait_acked(conn, timeout):
+    """Wait until our send queue is empty (all acknowledged)."""
+    deadline = time.monotonic() + timeout
+    buf = struct.pack('i', 0)
+    while struct.unpack('i', fcntl.ioctl(conn.fileno(), termios.TIOCOUTQ, buf))[0]:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def endpoints(args, case):
     family = socket.AF_INET if case['family'] == 4 else socket.AF_INET6
     me = args.self4 if family == socket.AF_INET else args.self6
     peer = args.peer4 if family == socket.AF_INET else args.peer6
     is_client = case['client_is_ours'] == (args.abi == 'ours')
+    return family, me, peer, is_client
+
+
+def connect_retry(family, peer, port, setup):
+    """Connect, retrying until the peer listens; setup(sock) before each try."""
+    deadline = time.monotonic() + WAIT['connect']
+    while True:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            setup(sock)
+            sock.settimeout(5)
+            sock.connect((peer, port))
+            return sock
+        except (ConnectionRefusedError, socket.timeout, TimeoutError) as err:
+            sock.close()
+            if time.monotonic() > deadline:
+                raise CaseError(f'connect: {err}')
+            time.sleep(0.2)
+
+
+def meet(args, case, num, listen):
+    """A plain TCP connection (no TCP-AO) to the other machine, as a
+    meeting point: the listening side must call first."""
+    family, me, peer, _ = endpoints(args, case)
+    if listen:
+        ls = socket.socket(family, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind((me, SYNC_PORT + num))
+        ls.listen(1)
+        ls.settimeout(WAIT['accept'])
+        try:
+            conn, _ = ls.accept()
+        except (socket.timeout, TimeoutError):
+            raise CaseError('the other machine never came to the meeting point')
+        finally:
+            ls.close()
+    else:
+        conn = connect_retry(family, peer, SYNC_PORT + num, lambda s: None)
+    conn.settimeout(40)
+    return conn
+
+
+def meet_step(conn, token):
+    """Both sides send token and wait for the other's."""
+    conn.sendall(token)
+    got = conn.recv(len(token))
+    if got != token:
+        raise CaseError(f'meeting point: expected {token!r}, got {got!r}')
+
+
+def run_case(args, num, case, port):
+    if case['kind'] == 'wrap':
+        return run_wrap(args, num, case, port)
+    if case['kind'] == 'wrongkey':
+        return run_wrongkey(args, num, case, port)
+    family, me, peer, is_client = endpoints(args, case)
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    add_key(sock, args.abi, family, case, peer)
+    add_keys(sock, args.abi, family, case, peer)
     if is_client:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + WAIT['connect']
         while True:
             try:
                 sock.settimeout(5)
@@ -158,17 +352,21 @@ def run_case(args, num, case, port):
                 sock.close()
                 time.sleep(0.2)
                 sock = socket.socket(family, socket.SOCK_STREAM)
-                add_key(sock, args.abi, family, case, peer)
+                add_keys(sock, args.abi, family, case, peer)
         conn = sock
     else:
         sock.bind((me, port))
         sock.listen(1)
-        sock.settimeout(40)
+        sock.settimeout(WAIT['accept'])
         try:
             conn, _ = sock.accept()
         except (socket.timeout, TimeoutError):
             return False, 'accept timed out'
     try:
+        if case['kind'] == 'rollover':
+            return rollover(args, case, conn, is_client, family, peer)
+        if case['kind'] == 'rst':
+            return reset(args, case, conn, is_client)
         ok, detail = exchange(conn, case, is_client)
         if ok and args.abi == 'ours':
             flags = struct.unpack('=I', conn.getsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT, 8)[:4])[0]
@@ -184,12 +382,301 @@ def run_case(args, num, case, port):
             # the next case could pick it. The connection is over (see
             # wait_closed()); an authenticated connection never falls back
             # to unsigned segments, so deleting earlier would stall it.
-            send_id, recv_id = case['a_ids'] if is_client else case['b_ids']
-            ctl = socket.socket(family, socket.SOCK_STREAM)
-            ctl.setsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT_KEY,
-                           ours_key(KEY_DEL | KEY_ADDR_BIND, send_id, recv_id, 0, b'',
-                                    family, peer))
-            ctl.close()
+            ours_del_keys(case, is_client, family, peer)
+
+
+# ---------------------------------------------------------------------------
+# Key rollover through RNextKeyID
+
+
+def ours_authopt(conn):
+    """(flags, send_keyid, send_rnextkeyid, recv_keyid, recv_rnextkeyid)"""
+    return struct.unpack('=IBBBB', conn.getsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT, 8))
+
+
+def ao_info(conn):
+    """upstream TCP_AO_INFO: (flags, current_key sndid, rnext rcvid)"""
+    # The kernel checks reserved input fields: pass zeros (Python's
+    # getsockopt() hands the kernel an uninitialised buffer).
+    raw = raw_getsockopt(conn, TCP_AO_INFO, bytes(struct.calcsize(AO_INFO_FMT)))
+    flags, _, current, rnext, *_ = struct.unpack(AO_INFO_FMT, raw)
+    return flags, current, rnext
+
+
+def raw_getsockopt(conn, opt, inp, optlen=None):
+    """getsockopt(IPPROTO_TCP, opt) with the buffer holding inp."""
+    buf = ctypes.create_string_buffer(inp, len(inp))
+    size = ctypes.c_uint32(len(inp) if optlen is None else optlen)
+    if libc.getsockopt(conn.fileno(), socket.IPPROTO_TCP, opt, buf, ctypes.byref(size)):
+        err = ctypes.get_errno()
+        raise OSError(err, f'getsockopt({opt}): {os.strerror(err)}')
+    return buf.raw
+
+
+def ao_set_rnext(conn, rcvid):
+    flags, _, _ = ao_info(conn)
+    flags = (flags & (AO_INFO_REQUIRED | AO_INFO_ACCEPT_ICMPS)) | AO_INFO_SET_RNEXT
+    conn.setsockopt(socket.IPPROTO_TCP, TCP_AO_INFO,
+                    struct.pack(AO_INFO_FMT, flags, 0, 0, rcvid, 0, 0, 0, 0, 0))
+
+
+def ao_keys(conn, nkeys=8):
+    """upstream TCP_AO_GET_KEYS get_all: {(sndid, rcvid): (pkt_good, pkt_bad)}"""
+    size = AO_GETSOCKOPT_SIZE
+    inp = bytearray(size * nkeys)
+    struct.pack_into('=IH', inp, 272, nkeys, AO_GET_ALL)
+    # optlen is the size of one struct; the kernel writes nkeys of them.
+    raw = raw_getsockopt(conn, TCP_AO_GET_KEYS, bytes(inp), size)
+    count = struct.unpack_from('=I', raw, 272)[0]
+    out = {}
+    for i in range(min(count, nkeys)):
+        sndid, rcvid = struct.unpack_from('=BB', raw, i * size + 278)
+        out[(sndid, rcvid)] = struct.unpack_from('=QQ', raw, i * size + 288)
+    return out
+
+
+def ao_del_key(conn, family, peer, sndid, rcvid):
+    prefix = 32 if family == socket.AF_INET else 128
+    conn.setsockopt(socket.IPPROTO_TCP, TCP_AO_DEL_KEY,
+                    sockaddr(family, peer) +
+                    struct.pack('=iIHBBBBBB', 0, 0, 0, prefix, sndid, rcvid, 0, 0, 0))
+
+
+def rollover(args, case, conn, is_client, family, peer):
+    """Data flows with key 1; midway the driving side asks for key 2 through
+    RNextKeyID; the other side must move its sending and its RNextKeyID to
+    key 2. At the end both send and receive with key 2."""
+    k1, k2 = my_ids(case, args.abi), my_ids(case, args.abi, 'ids2')
+    driving = case['driver_is_ours'] == (args.abi == 'ours')
+    asked = []
+    state = {}
+
+    def status():
+        if args.abi == 'ours':
+            flags, send, send_rnext, recv, recv_rnext = ours_authopt(conn)
+            state['now'] = (f'send_keyid {send} send_rnextkeyid {send_rnext} '
+                            f'recv_keyid {recv} recv_rnextkeyid {recv_rnext}')
+            return send == k2[0] and recv == k2[1]
+        _, current, rnext = ao_info(conn)
+        state['now'] = f'current_key {current} rnext {rnext}'
+        return current == k2[0] and rnext == k2[1]
+
+    def hook(sent, received):
+        if driving and not asked and sent >= case['size'] // 2:
+            asked.append((sent, received))
+            if args.abi == 'ours':
+                conn.setsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT,
+                                struct.pack('=IBBBB', FLAG_LOCK_RNEXTKEYID, 0, k2[1], 0, 0))
+            else:
+                ao_set_rnext(conn, k2[1])
+        follow(sent, received)
+
+    def follow(sent, received):
+        if args.abi == 'upstream' and not driving:
+            # upstream moves its current key when the peer asks, but keeps
+            # announcing key 1: follow with RNextKeyID too.
+            _, current, rnext = ao_info(conn)
+            if current == k2[0] and rnext != k2[1]:
+                ao_set_rnext(conn, k2[1])
+                asked.append((sent, received))
+        if 'done' not in state and status():
+            state['done'] = (sent, received)
+
+    def before_close():
+        deadline = time.monotonic() + 10
+        while 'done' not in state and time.monotonic() < deadline:
+            follow('end', 'end')
+            time.sleep(0.02)
+        if 'done' not in state:
+            return f'no rollover to key {k2}: {state.get("now")} (asked at {asked})'
+        if args.abi == 'ours':
+            # The recipe: clear LOCK_RNEXTKEYID once done.
+            conn.setsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT, bytes(8))
+            if not status():
+                return f'after clearing the lock: {state["now"]}'
+            if not ours_authopt(conn)[0] & FLAG_ACTIVE:
+                return 'connection not reported ACTIVE'
+            return None
+        keys = ao_keys(conn)
+        good2 = keys.get(tuple(k2), (0, 0))[0]
+        if not good2:
+            return f'no segment verified with key 2: {keys}'
+        ao_del_key(conn, family, peer, *k1)
+        left = ao_keys(conn)
+        if tuple(k1) in left or not status():
+            return f'key 1 still there after DEL: {left}, {state["now"]}'
+        state['keys'] = keys
+        return None
+
+    ok, detail = exchange(conn, case, is_client, hook, before_close)
+    where = state.get('done', ('-', '-'))
+    detail += f'; on key 2 at sent/received {where[0]}/{where[1]}: {state.get("now")}'
+    if 'keys' in state:
+        detail += f'; (sndid, rcvid): (pkt_good, pkt_bad) before DEL {state["keys"]}'
+    return ok, detail
+
+
+# ---------------------------------------------------------------------------
+# Signed reset
+
+
+def reset(args, case, conn, is_client):
+    """Some data both ways, then the resetting side closes with SO_LINGER
+    {1, 0} (a signed RST); the other side must see the connection reset."""
+    resetting = case['rst_by_ours'] == (args.abi == 'ours')
+    size = case['size']
+    progress = {}
+    sent, received, digest_ok = pump(conn, size, is_client, progress=progress)
+    conn.setblocking(True)
+    if not (sent == received == size and digest_ok):
+        return False, (f'sent {sent} received {received} digest {digest_ok}'
+                       f'{" (reset in " + progress["step"] + ")" if "reset" in progress else ""}')
+    if 'reset' in progress:
+        # The reset may come as soon as our last data went out.
+        state = conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+        return (not resetting and state == TCP_CLOSE,
+                f'connection reset right after the data, tcpi_state {state}')
+    if resetting:
+        if not wait_acked(conn, 15):
+            return False, 'our data never acknowledged'
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+        return True, 'sent RST'
+    conn.settimeout(15)
+    try:
+        data = conn.recv(1)
+    except ConnectionResetError:
+        state = conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+        return state == TCP_CLOSE, f'connection reset, tcpi_state {state}'
+    except (socket.timeout, TimeoutError):
+        return False, 'no reset within 15 s'
+    return False, f'recv gave {data!r} instead of a reset'
+
+
+# ---------------------------------------------------------------------------
+# Wrong key
+
+
+def run_wrongkey(args, num, case, port):
+    """upstream uses another key byte: no connection. The server must count
+    the bad SYN (the counter check is in main())."""
+    family, me, peer, is_client = endpoints(args, case)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    add_keys(sock, args.abi, family, case, peer)
+    try:
+        if is_client:
+            with meet(args, case, num, False) as sync:
+                sock.settimeout(4)
+                try:
+                    sock.connect((peer, port))
+                    result = (False, 'connected with a wrong key')
+                except (socket.timeout, TimeoutError):
+                    result = (True, 'connect timed out')
+                except OSError as err:
+                    result = (False, f'connect: {type(err).__name__}: {err}')
+                sync.sendall(b'D')
+                sync.settimeout(15)
+                sync.recv(1)
+                return result
+        sock.bind((me, port))
+        sock.listen(1)
+        with meet(args, case, num, True) as sync:
+            r, _, _ = select.select([sock, sync], [], [], 30)
+            if sock in r:
+                conn, _ = sock.accept()
+                conn.close()
+                return False, 'accepted a connection with a wrong key'
+            if sync not in r:
+                return False, 'the client never said it was done'
+            time.sleep(0.2)
+            sync.sendall(b'D')
+            return True, 'nothing accepted'
+    finally:
+        sock.close()
+        if args.abi == 'ours':
+            ours_del_keys(case, is_client, family, peer)
+
+
+# ---------------------------------------------------------------------------
+# Sequence number wrap: a connection built in repair mode on both machines
+
+
+def ao_repair_state(abi, conn):
+    """(src_isn, dst_isn, snd_sne, rcv_sne) read in repair mode."""
+    if abi == 'ours':
+        return struct.unpack('=6I', conn.getsockopt(socket.IPPROTO_TCP,
+                                                    TCP_REPAIR_AUTHOPT, 24))[:4]
+    raw = conn.getsockopt(socket.IPPROTO_TCP, TCP_AO_REPAIR, 16)
+    return struct.unpack('>II', raw[:8]) + struct.unpack('=II', raw[8:])
+
+
+def run_wrap(args, num, case, port):
+    """Both sides build the connection in repair mode from agreed sequence
+    numbers just below 2^32 and agreed TCP-AO state (ISN = first seq - 1,
+    SNEs 0), then move 4 MiB each way across the wrap."""
+    family, me, peer, is_a = endpoints(args, case)
+    seq_me, seq_peer = WRAP_SEQ if is_a else WRAP_SEQ[::-1]
+    port_me, port_peer = (port, PORT_B + num) if is_a else (PORT_B + num, port)
+    tcp = socket.IPPROTO_TCP
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        add_keys(sock, args.abi, family, case, peer)
+        sock.setsockopt(tcp, TCP_MAXSEG, REPAIR_MSS)
+        sock.setsockopt(tcp, TCP_REPAIR, TCP_REPAIR_ON)
+        sock.bind((me, port_me))
+        sock.setsockopt(tcp, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE)
+        sock.setsockopt(tcp, TCP_QUEUE_SEQ, struct.pack('=I', seq_me))
+        sock.setsockopt(tcp, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE)
+        sock.setsockopt(tcp, TCP_QUEUE_SEQ, struct.pack('=I', seq_peer))
+        sock.connect((peer, port_peer))
+        # No window scaling (both 0), no timestamps; SACK.
+        sock.setsockopt(tcp, TCP_REPAIR_OPTIONS,
+                        struct.pack('=6I', OPT_MSS, REPAIR_MSS, OPT_WINDOW, 0,
+                                    OPT_SACK_PERM, 0))
+        sock.setsockopt(tcp, TCP_REPAIR_WINDOW,
+                        struct.pack('=5I', seq_peer, REPAIR_WINDOW, REPAIR_WINDOW,
+                                    REPAIR_WINDOW, seq_peer))
+        isns = ((seq_me - 1) & 0xffffffff, (seq_peer - 1) & 0xffffffff)
+        if args.abi == 'ours':
+            sock.setsockopt(tcp, TCP_REPAIR_AUTHOPT,
+                            struct.pack('=6I', *isns, 0, 0, seq_me, seq_peer))
+        else:
+            sock.setsockopt(tcp, TCP_AO_REPAIR, struct.pack('>II', *isns) + struct.pack('=II', 0, 0))
+        got = ao_repair_state(args.abi, sock)
+        if got != isns + (0, 0):
+            return False, f'TCP-AO repair state reads back as {got}'
+        sock.setsockopt(tcp, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP)
+        # Both sockets exist before the first segment goes out.
+        with meet(args, case, num, is_a) as sync:
+            meet_step(sync, b'R')
+        state = {}
+
+        def before_close():
+            info = sock.getsockopt(tcp, socket.TCP_INFO, 104)
+            mss, rtt, cwnd, retrans = (struct.unpack_from('=I', info, off)[0]
+                                       for off in (16, 68, 80, 100))
+            state['info'] = f'mss {mss} rtt {rtt} us cwnd {cwnd} retransmitted {retrans}'
+            if not wait_acked(sock, 15):
+                return 'data never acknowledged'
+            sock.setsockopt(tcp, TCP_REPAIR, TCP_REPAIR_ON)
+            try:
+                state['ao'] = ao_repair_state(args.abi, sock)
+            finally:
+                sock.setsockopt(tcp, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP)
+            if state['ao'] != isns + (1, 1):
+                return f'TCP-AO state (isns, snd_sne, rcv_sne) {state["ao"]}, want SNEs 1'
+            return None
+
+        ok, detail = exchange(sock, case, is_a, before_close=before_close)
+        return ok, detail + f'; AO state {state.get("ao")}; {state.get("info")}'
+    finally:
+        sock.close()
+        if args.abi == 'ours':
+            ours_del_keys(case, is_a, family, peer)
+
+
+# ---------------------------------------------------------------------------
 
 
 def cases(size):
@@ -200,7 +687,7 @@ def cases(size):
             continue  # options excluded: one key length is enough
         out.append({
             'alg': alg, 'family': family, 'client_is_ours': client_is_ours,
-            'exclude': exclude, 'size': size,
+            'exclude': exclude, 'size': size, 'kind': 'xfer',
             'key': bytes((i * 13 + keylen) & 0xff for i in range(keylen)),
             # send_id != recv_id, and other ids in each case:
             # A (the client) sends with n, B (the server) with n + 1.
@@ -210,6 +697,52 @@ def cases(size):
                      f'{"ours->upstream" if client_is_ours else "upstream->ours"}'
                      f'{" exclude-options" if exclude else ""}'),
         })
+
+    def add(kind, alg, family, client_is_ours, what, size, **extra):
+        n = len(out)
+        case = {
+            'alg': alg, 'family': family, 'client_is_ours': client_is_ours,
+            'exclude': False, 'size': size, 'kind': kind,
+            'key': bytes((i * 29 + n) & 0xff for i in range(16)),
+            'a_ids': (2 * n + 7, 2 * n + 8), 'b_ids': (2 * n + 8, 2 * n + 7),
+            'name': (f'{ALGS[alg][0]} ipv{family} '
+                     f'{"ours->upstream" if client_is_ours else "upstream->ours"} {what}'),
+        }
+        case.update(extra)
+        out.append(case)
+
+    # Large transfers.
+    add('xfer', 1, 4, True, '256MiB', 256 << 20)
+    add('xfer', 2, 6, False, '256MiB', 256 << 20)
+    # Rollover from key 1 to key 2 (ids + 100) while data flows.
+    for alg, family, client_is_ours, driver_is_ours in (
+            (1, 4, True, True), (2, 6, False, False), (2, 4, True, False), (1, 6, False, True)):
+        n = len(out)
+        add('rollover', alg, family, client_is_ours,
+            f'rollover asked by {"ours" if driver_is_ours else "upstream"}', 4 << 20,
+            driver_is_ours=driver_is_ours,
+            a_ids2=(2 * n + 107, 2 * n + 108), b_ids2=(2 * n + 108, 2 * n + 107))
+    # Sequence number wrap: "client" here is side A.
+    add('wrap', 1, 4, True, 'seq wrap (repair, A=ours)', 4 << 20)
+    add('wrap', 2, 6, False, 'seq wrap (repair, A=upstream)', 4 << 20)
+    # A signed RST closes the connection.
+    add('rst', 1, 4, True, 'RST by upstream', 1 << 20, rst_by_ours=False)
+    add('rst', 2, 6, False, 'RST by ours', 1 << 20, rst_by_ours=True)
+    add('rst', 2, 4, False, 'RST by upstream', 1 << 20, rst_by_ours=False)
+    add('rst', 1, 6, True, 'RST by ours', 1 << 20, rst_by_ours=True)
+    # Wrong key on the upstream side: no connection, the server counts it.
+    add('wrongkey', 1, 4, False, 'wrong key: no connection', 0, wrong_key=True)
+    add('wrongkey', 2, 6, True, 'wrong key: no connection', 0, wrong_key=True)
+    return out
+
+
+def tcpext():
+    with open('/proc/net/netstat') as f:
+        lines = f.read().splitlines()
+    out = {}
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith('TcpExt:'):
+            out.update(zip(names.split()[1:], map(int, values.split()[1:])))
     return out
 
 
@@ -239,14 +772,37 @@ def main():
     print('TAP version 13')
     print(f'1..{len(runs)}')
     failed = 0
+    names = COUNTERS[args.abi]
+    bad = names[0]
+    excluded = 0
+    gone = []
     for num, (rnd, case_num, case) in enumerate(runs, 1):
+        before = tcpext()
+        start = time.monotonic()
         try:
             ok, detail = run_case(args, num, case, BASE_PORT + num)
-        except OSError as err:
+        except (OSError, CaseError) as err:
             ok, detail = False, f'{type(err).__name__}: {err}'
+        took = time.monotonic() - start
+        peer_gone(detail, gone)
+        after = tcpext()
+        delta = {n: after.get(n, 0) - before.get(n, 0) for n in names}
+        # The side that gets the bad SYN must count it; nobody else may.
+        expect_bad = (case['kind'] == 'wrongkey' and
+                      case['client_is_ours'] != (args.abi == 'ours'))
+        if expect_bad:
+            excluded += delta[bad]
+            if delta[bad] < 1:
+                ok, detail = False, f'{detail}; bad SYN not counted in {bad}'
+        elif delta[bad]:
+            ok, detail = False, f'{detail}; {bad} +{delta[bad]}'
         failed += not ok
+        moved = ' '.join(f'{n}+{d}' for n, d in delta.items() if d)
         print(f'{"ok" if ok else "not ok"} {num} {case["name"]}'
               f'{"" if ok else " # " + detail}', flush=True)
+        print(f'#   time {num} {took:.1f} s; {detail}; counters: {moved or "none moved"}',
+              flush=True)
+    print(f'# excluded TcpExt{bad} {excluded}')
     return 1 if failed else 0
 
 
