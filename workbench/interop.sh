@@ -8,17 +8,29 @@
 
 py=$REPO/tools/testing/selftests/net/tcp_authopt/interop.py
 dir=$BUILD/vm/pair-ours-peer
-rm -rf "$dir"
-mkdir -p "$dir/ours" "$dir/peer"
 args='--self4 $SELF_IP4 --self6 $SELF_IP6 --peer4 $PEER_IP4 --peer6 $PEER_IP6'
+run_pair() {
+	rm -rf "$dir"
+	mkdir -p "$dir/ours" "$dir/peer"
+	"$REPO/workbench/vm-pair.sh" \
+		ours uml "/usr/bin/python3 $py --abi ours $args >$dir/ours/interop.tap; rc=\$?;
+			nstat -az TcpExtTCPAuthOptFailure >$dir/ours/nstat; exit \$rc" \
+		peer peer "/usr/bin/python3 $py --abi upstream $args >$dir/peer/interop.tap; rc=\$?;
+			nstat -az TcpExtTCPAOBad >$dir/peer/nstat; exit \$rc" \
+		>"$LOGS/interop.log" 2>&1
+}
 rc=0
 # A VM that fails (or dies) must not stop the table below (set -e).
-"$REPO/workbench/vm-pair.sh" \
-	ours uml "/usr/bin/python3 $py --abi ours $args >$dir/ours/interop.tap; rc=\$?;
-		nstat -az TcpExtTCPAuthOptFailure >$dir/ours/nstat; exit \$rc" \
-	peer peer "/usr/bin/python3 $py --abi upstream $args >$dir/peer/interop.tap; rc=\$?;
-		nstat -az TcpExtTCPAOBad >$dir/peer/nstat; exit \$rc" \
-	>"$LOGS/interop.log" 2>&1 || rc=$?
+run_pair || rc=$?
+# A VM that hung or crashed (no exit marker; seen rarely with our debug UML
+# under load, see the notes) gets one more run, its first failure printed.
+if grep -q 'no exit marker' "$LOGS/interop.log"; then
+	echo "== interop: a VM died or hung, running the matrix again; first run:"
+	grep -E 'no exit marker|not ok' "$LOGS/interop.log" "$dir"/*/interop.tap | head -n 20
+	cp "$LOGS/interop.log" "$LOGS/interop-first.log"
+	rc=0
+	run_pair || rc=$?
+fi
 /usr/bin/python3 - "$dir" >"$dir/interop.tap" <<'PY'
 import os, re, sys
 d = sys.argv[1]

@@ -773,13 +773,25 @@ static void tcp_authopt_guess_isns(const struct tcphdr *th, u32 *peer_isn, u32 *
 	}
 }
 
-static enum skb_drop_reason tcp_authopt_check_keyid(struct net *net, struct sk_buff *skb,
-						    const struct tcp_authopt_key_info *key)
+/* The checks before the MAC and the key to verify with: NULL with *@reason
+ * telling whether the segment passes as plain TCP (%SKB_NOT_DROPPED_YET) or
+ * is dropped (counted already). *@opt is the TCP-AO option.
+ */
+static const struct tcp_authopt_key_info *
+tcp_authopt_recv_check(struct net *net, const struct sk_buff *skb,
+		       struct tcp_authopt_key_info **keys, int n, bool required, u32 flags,
+		       const u8 **opt, enum skb_drop_reason *reason)
 {
-	if (key)
-		return SKB_NOT_DROPPED_YET;
-	return tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_KEYNOTFOUND,
-				"TCP-AO KeyID not usable");
+	const struct tcp_authopt_key_info *key;
+
+	*opt = tcp_authopt_precheck(net, skb, required, flags, reason);
+	if (!*opt)
+		return NULL;
+	key = tcp_authopt_recv_key(keys, n, (*opt)[2]);
+	if (!key)
+		*reason = tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_KEYNOTFOUND,
+					   "TCP-AO KeyID not usable");
+	return key;
 }
 
 /**
@@ -811,26 +823,20 @@ enum skb_drop_reason tcp_authopt_inbound_check(struct sock *sk, struct sk_buff *
 					   (tcp_v4_sdif(skb) ? inet_iif(skb) : 0) :
 					   (tcp_v6_sdif(skb) ? tcp_v6_iif_l3_slave(skb) : 0),
 					   keys);
-		opt = tcp_authopt_precheck(net, skb, n > 0, READ_ONCE(info->flags), &reason);
-		if (!opt)
-			return reason;
-		key = tcp_authopt_recv_key(keys, n, opt[2]);
-		reason = tcp_authopt_check_keyid(net, skb, key);
-		if (reason)
+		key = tcp_authopt_recv_check(net, skb, keys, n, n > 0, READ_ONCE(info->flags),
+					     &opt, &reason);
+		if (!key)
 			return reason;
 		tcp_authopt_guess_isns(th, &peer_isn, &our_isn);
 		return tcp_authopt_verify_isn(net, skb, key, peer_isn, our_isn, opt);
 	}
 
 	tcp_authopt_refresh(sk, info);
-	opt = tcp_authopt_precheck(net, skb, info->nkeys || info->active, info->flags, &reason);
-	if (!opt)
-		return reason;
 	for (i = 0; i < info->nkeys; i++)
 		keys[i] = info->keys[i].key;
-	key = tcp_authopt_recv_key(keys, info->nkeys, opt[2]);
-	reason = tcp_authopt_check_keyid(net, skb, key);
-	if (reason)
+	key = tcp_authopt_recv_check(net, skb, keys, info->nkeys, info->nkeys || info->active,
+				     info->flags, &opt, &reason);
+	if (!key)
 		return reason;
 
 	seq = ntohl(th->seq);
@@ -887,12 +893,9 @@ enum skb_drop_reason tcp_authopt_inbound_check_req(struct request_sock *req,
 	if (!info)
 		return SKB_NOT_DROPPED_YET;
 	n = tcp_authopt_req_lookup(listener, req, keys);
-	opt = tcp_authopt_precheck(net, skb, n > 0, READ_ONCE(info->flags), &reason);
-	if (!opt)
-		return reason;
-	key = tcp_authopt_recv_key(keys, n, opt[2]);
-	reason = tcp_authopt_check_keyid(net, skb, key);
-	if (reason)
+	key = tcp_authopt_recv_check(net, skb, keys, n, n > 0, READ_ONCE(info->flags), &opt,
+				     &reason);
+	if (!key)
 		return reason;
 	return tcp_authopt_verify_isn(net, skb, key, tcp_rsk(req)->rcv_isn,
 				      tcp_rsk(req)->snt_isn, opt);
@@ -1102,12 +1105,9 @@ enum skb_drop_reason tcp_authopt_inbound_check_tw(struct sock *sk, struct sk_buf
 		return SKB_NOT_DROPPED_YET;
 	tcp_authopt_view_info(&v, sk, info);
 	n = tcp_authopt_view_lookup(net, &v, keys);
-	opt = tcp_authopt_precheck(net, skb, n > 0 || v.active, v.flags, &reason);
-	if (!opt)
-		return reason;
-	key = tcp_authopt_recv_key(keys, n, opt[2]);
-	reason = tcp_authopt_check_keyid(net, skb, key);
-	if (reason)
+	key = tcp_authopt_recv_check(net, skb, keys, n, n > 0 || v.active, v.flags, &opt,
+				     &reason);
+	if (!key)
 		return reason;
 	/* A SYN reusing the 4-tuple starts a new connection: its own ISN. */
 	if (th->syn && !th->ack)
