@@ -472,15 +472,6 @@ static int tcp_authopt_view_lookup(struct net *net, const struct tcp_authopt_vie
 					TCP_AUTHOPT_LOOKUP_MAX);
 }
 
-static int tcp_authopt_req_lookup(const struct sock *listener, const struct request_sock *req,
-				  struct tcp_authopt_key_info **keys)
-{
-	struct tcp_authopt_view v;
-
-	tcp_authopt_view_req(&v, listener, req);
-	return tcp_authopt_view_lookup(sock_net(listener), &v, keys);
-}
-
 /**
  * tcp_authopt_select_key_req() - the key that signs a SYN-ACK
  * @listener: listening socket, which takes part
@@ -496,19 +487,17 @@ struct tcp_authopt_key_info *tcp_authopt_select_key_req(const struct sock *liste
 							const struct request_sock *req,
 							u8 *rnextkeyid)
 {
-	struct tcp_authopt_info *info = rcu_dereference(tcp_sk(listener)->authopt_info);
 	struct tcp_authopt_key_info *keys[TCP_AUTHOPT_LOOKUP_MAX], *key;
-	const struct tcp_request_sock *treq = tcp_rsk(req);
+	struct tcp_authopt_view v;
 	int n;
 
-	if (!info)
+	if (!rcu_access_pointer(tcp_sk(listener)->authopt_info))
 		return NULL;
-	n = tcp_authopt_req_lookup(listener, req, keys);
-	key = tcp_authopt_pick_send(keys, n, READ_ONCE(info->flags), READ_ONCE(info->send_keyid),
-				    treq->ao_rnext_valid ? treq->ao_rnextkeyid : -1, false);
+	tcp_authopt_view_req(&v, listener, req);
+	n = tcp_authopt_view_lookup(sock_net(listener), &v, keys);
+	key = tcp_authopt_pick_send(keys, n, v.flags, v.send_keyid, v.peer_rnext, false);
 	if (!IS_ERR_OR_NULL(key))
-		*rnextkeyid = tcp_authopt_rnext(key, READ_ONCE(info->flags),
-						READ_ONCE(info->send_rnextkeyid));
+		*rnextkeyid = tcp_authopt_rnext(key, v.flags, v.send_rnextkeyid);
 	return key;
 }
 EXPORT_SYMBOL_GPL(tcp_authopt_select_key_req);
@@ -882,23 +871,22 @@ enum skb_drop_reason tcp_authopt_inbound_check_req(struct request_sock *req,
 						   struct sk_buff *skb)
 {
 	const struct sock *listener = req->rsk_listener;
-	struct tcp_authopt_info *info = rcu_dereference(tcp_sk(listener)->authopt_info);
 	struct tcp_authopt_key_info *keys[TCP_AUTHOPT_LOOKUP_MAX];
 	const struct tcp_authopt_key_info *key;
 	struct net *net = sock_net(listener);
 	enum skb_drop_reason reason;
+	struct tcp_authopt_view v;
 	const u8 *opt;
 	int n;
 
-	if (!info)
+	if (!rcu_access_pointer(tcp_sk(listener)->authopt_info))
 		return SKB_NOT_DROPPED_YET;
-	n = tcp_authopt_req_lookup(listener, req, keys);
-	key = tcp_authopt_recv_check(net, skb, keys, n, n > 0, READ_ONCE(info->flags), &opt,
-				     &reason);
+	tcp_authopt_view_req(&v, listener, req);
+	n = tcp_authopt_view_lookup(net, &v, keys);
+	key = tcp_authopt_recv_check(net, skb, keys, n, n > 0, v.flags, &opt, &reason);
 	if (!key)
 		return reason;
-	return tcp_authopt_verify_isn(net, skb, key, tcp_rsk(req)->rcv_isn,
-				      tcp_rsk(req)->snt_isn, opt);
+	return tcp_authopt_verify_isn(net, skb, key, v.dst_isn, v.src_isn, opt);
 }
 EXPORT_SYMBOL_GPL(tcp_authopt_inbound_check_req);
 
