@@ -3,17 +3,21 @@
 # its output and return its exit status. A panic, a timeout, a missing exit
 # marker or a kernel splat in the console log is a failure.
 #
-#   vm.sh [-k uml|peer|x86] [-m MEM] [-t SECONDS] [-n NAME] [-o OUTDIR]
+#   vm.sh [-k uml|peer|x86] [-K KERNEL] [-m MEM] [-t SECONDS] [-n NAME] [-o OUTDIR]
 #         [--switch SOCK --ip4 ADDR/LEN --ip6 ADDR/LEN] [--leakcheck] -- CMD...
+#
+# -K boots another kernel binary of that kind (default build/KIND/linux,
+# or the bzImage for x86), e.g. a copy kept from before a fix.
 #
 # OUTDIR (default build/vm/NAME) is writable inside the VM at the same path;
 # the console log is OUTDIR/console.log. The command runs from a tmpfs.
 . "$(dirname "$0")/lib.sh"
 
-kind=uml mem=1G timeout=900 name=vm out="" switch="" ip4="" ip6="" leak=0
+kind=uml kbin="" mem=1G timeout=900 name=vm out="" switch="" ip4="" ip6="" leak=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-k) kind=$2; shift 2 ;;
+	-K) kbin=$2; shift 2 ;;
 	-m) mem=$2; shift 2 ;;
 	-t) timeout=$2; shift 2 ;;
 	-n) name=$2; shift 2 ;;
@@ -44,7 +48,7 @@ env_args="vm_repo=$REPO vm_cmd=$cmd vm_out=$out vm_name=$name vm_kind=$kind vm_l
 
 case "$kind" in
 uml | peer)
-	bin=$BUILD/$kind/linux
+	bin=${kbin:-$BUILD/$kind/linux}
 	[ -x "$bin" ] || die "no $bin: run 'make $kind' first"
 	net=""
 	[ -z "$switch" ] || net="eth0=daemon,,unix,$switch"
@@ -53,7 +57,7 @@ uml | peer)
 		init="$REPO/workbench/vm-init" con0=fd:0,fd:1 con=null $net $env_args
 	;;
 x86)
-	bin=$BUILD/x86/arch/x86/boot/bzImage
+	bin=${kbin:-$BUILD/x86/arch/x86/boot/bzImage}
 	[ -f "$bin" ] || die "no $bin: run 'make x86' first"
 	need_pkgs qemu-system-x86
 	set -- qemu-system-x86_64 -nographic -no-reboot -m "$mem" -smp 1 \

@@ -116,10 +116,33 @@ static inline int sysctl_write(const char *path, const char *val)
 	return ret;
 }
 
-/* net.ipv4.tcp_authopt = 1 in the current namespace. */
+/*
+ * net.ipv4.tcp_authopt = 1. The switch is host-wide and lives in the
+ * initial namespace only (as in the original series): from another
+ * namespace, write it there. Kernels with a per-namespace switch show it
+ * in every namespace, and it is set in the current one too.
+ */
 static inline int sysctl_enable(void)
 {
-	return sysctl_write(SYSCTL_PATH, "1");
+	int cur, init, ret;
+
+	if (!access(SYSCTL_PATH, F_OK))
+		return sysctl_write(SYSCTL_PATH, "1");
+	cur = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (cur < 0)
+		return -errno;
+	init = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
+	if (init < 0) {
+		ret = -errno;
+		close(cur);
+		return ret;
+	}
+	ret = setns(init, CLONE_NEWNET) ? -errno : sysctl_write(SYSCTL_PATH, "1");
+	if (setns(cur, CLONE_NEWNET) && !ret)
+		ret = -errno;
+	close(init);
+	close(cur);
+	return ret;
 }
 
 static inline int addr_family(const char *addr)

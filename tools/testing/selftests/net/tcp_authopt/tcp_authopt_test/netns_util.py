@@ -61,6 +61,19 @@ def _root_ns():
     return _root_ns_fd
 
 
+def enable_tcp_authopt(ns):
+    """net.ipv4.tcp_authopt = 1: host-wide, in the initial namespace (where
+    this process runs); a kernel with a per-namespace switch shows it in
+    @ns too and gets it set there."""
+    path = "/proc/sys/net/ipv4/tcp_authopt"
+    with open(path, "w") as f:
+        f.write("1")
+    with ns.inside():
+        present = os.path.exists(path)
+    if present:
+        ns.sysctl("net.ipv4.tcp_authopt", 1)
+
+
 def _ip_batch(commands, netns=None, check=True):
     """Run iproute2 commands in one exec (fork+exec is slow under UML)."""
     argv = (["ip"] + (["-n", netns] if netns else []) + ([] if check else ["-force"]) +
@@ -217,7 +230,7 @@ class NetnsPair:
                            f"addr add {ns.ip4}/24 dev {IFNAME}",
                            f"addr add {ns.ip6}/64 dev {IFNAME} nodad"], ns.name)
                 ns.open()
-                ns.sysctl("net.ipv4.tcp_authopt", 1)
+                enable_tcp_authopt(ns)
         except BaseException:
             self.close()
             raise
