@@ -20,16 +20,12 @@ run_pair() {
 		>"$LOGS/interop.log" 2>&1
 }
 rc=0
-# A VM that fails (or dies) must not stop the table below (set -e).
+# A VM that fails, dies or hangs fails the stage: its cases show as FAIL
+# below (no result), and there is no second run to hide it.
 run_pair || rc=$?
-# A VM that hung or crashed (no exit marker; seen rarely with our debug UML
-# under load, see the notes) gets one more run, its first failure printed.
 if grep -q 'no exit marker' "$LOGS/interop.log"; then
-	echo "== interop: a VM died or hung, running the matrix again; first run:"
-	grep -E 'no exit marker|not ok' "$LOGS/interop.log" "$dir"/*/interop.tap | head -n 20
-	cp "$LOGS/interop.log" "$LOGS/interop-first.log"
-	rc=0
-	run_pair || rc=$?
+	echo "== interop: a VM died or hung (no exit marker): see $LOGS/interop.log"
+	rc=1
 fi
 /usr/bin/python3 - "$dir" >"$dir/interop.tap" <<'PY'
 import os, re, sys

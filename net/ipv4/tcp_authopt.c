@@ -2,13 +2,12 @@
 /*
  * TCP Authentication Option (RFC 5925): the per network namespace key
  * database, the socket options that manage it, the net.ipv4.tcp_authopt
- * sysctl and /proc/net/tcp_authopt.
+ * sysctls and /proc/net/tcp_authopt.
  *
  * Keys (MKTs) belong to the namespace, not to a socket: every socket of the
  * namespace sees them. Readers on the packet path walk the database under
- * RCU; writers serialise on the database mutex and replace keys with
- * hlist_replace_rcu(), so a reader sees the old key or the new one, never
- * neither.
+ * RCU and retry a walk that overlapped a change (a seqcount), so a key
+ * being replaced is always seen, old or new. Writers serialise on a mutex.
  */
 #define pr_fmt(fmt) "TCP: authopt: " fmt
 
@@ -25,17 +24,21 @@
 #include <net/netns/generic.h>
 #include <net/sock.h>
 #include <net/tcp.h>
-#include <net/tcp_authopt.h>
+#include "tcp_authopt_priv.h"
 
 struct tcp_authopt_net {
 	struct tcp_authopt_keydb db;
-	/* net.ipv4.tcp_authopt: 0 until enabled, then 1 for good. */
-	int enabled;
 	/* net.ipv4.tcp_authopt_all_sockets: new TCP sockets take part. */
 	int all_sockets;
 	struct ctl_table_header *sysctl_hdr;
 };
 
+/* Off until something takes part: TCP then looks for TCP-AO state. */
+DEFINE_STATIC_KEY_FALSE(tcp_authopt_needed_key);
+EXPORT_SYMBOL_GPL(tcp_authopt_needed_key);
+
+/* net.ipv4.tcp_authopt: one switch for the host, 0 until enabled, then 1. */
+static int sysctl_tcp_authopt __read_mostly;
 static unsigned int tcp_authopt_net_id __read_mostly;
 /* Own caches: /proc/slabinfo then counts exactly our objects (leak checks). */
 static struct kmem_cache *tcp_authopt_key_cache __read_mostly;
@@ -57,9 +60,32 @@ struct tcp_authopt_keydb *tcp_authopt_net_db(const struct net *net)
 	return &tcp_authopt_net(net)->db;
 }
 
-static bool tcp_authopt_enabled(const struct net *net)
+/**
+ * tcp_authopt_net_all_sockets() - is the netns-wide mode on
+ * @net: network namespace
+ *
+ * Return: true when every new TCP socket of @net takes part.
+ */
+bool tcp_authopt_net_all_sockets(const struct net *net)
 {
-	return READ_ONCE(tcp_authopt_net(net)->enabled);
+	return READ_ONCE(tcp_authopt_net(net)->all_sockets);
+}
+
+static bool tcp_authopt_enabled(void)
+{
+	return READ_ONCE(sysctl_tcp_authopt);
+}
+
+/**
+ * tcp_authopt_need() - from now on the TCP hooks look for TCP-AO state
+ *
+ * Called once something took part successfully; enabling a static key is
+ * expensive, so only the first call does it.
+ */
+void tcp_authopt_need(void)
+{
+	if (!static_key_enabled(&tcp_authopt_needed_key.key))
+		static_branch_enable(&tcp_authopt_needed_key);
 }
 
 /* Key database */
@@ -72,8 +98,21 @@ void tcp_authopt_keydb_init(struct tcp_authopt_keydb *db)
 {
 	INIT_HLIST_HEAD(&db->head);
 	mutex_init(&db->mutex);
+	spin_lock_init(&db->lock);
+	seqcount_spinlock_init(&db->seq, &db->lock);
 	db->count = 0;
-	db->gen = 0;
+}
+
+/**
+ * tcp_authopt_keydb_gen() - the generation of a database
+ * @db: database
+ *
+ * Return: a value that changes whenever a key is added, replaced or
+ * removed; odd while a change is being made.
+ */
+unsigned int tcp_authopt_keydb_gen(struct tcp_authopt_keydb *db)
+{
+	return raw_read_seqcount(&db->seq);
 }
 
 static void tcp_authopt_key_free_rcu(struct rcu_head *rcu)
@@ -97,20 +136,26 @@ void tcp_authopt_key_put(struct tcp_authopt_key_info *key)
 		call_rcu(&key->rcu, tcp_authopt_key_free_rcu);
 }
 
-/* Tell sockets that cache key sets to look again; db->mutex held. */
-static void tcp_authopt_keydb_changed(struct tcp_authopt_keydb *db)
+/* Change the list with readers told to retry; db->mutex held. */
+static void tcp_authopt_keydb_write_begin(struct tcp_authopt_keydb *db)
 {
-	/* Pairs with smp_load_acquire() in tcp_authopt_refresh(). */
-	smp_store_release(&db->gen, db->gen + 1);
+	spin_lock_bh(&db->lock);
+	write_seqcount_begin(&db->seq);
+}
+
+static void tcp_authopt_keydb_write_end(struct tcp_authopt_keydb *db)
+{
+	write_seqcount_end(&db->seq);
+	spin_unlock_bh(&db->lock);
 }
 
 static void tcp_authopt_key_unlink(struct tcp_authopt_keydb *db,
 				   struct tcp_authopt_key_info *key)
 {
+	tcp_authopt_keydb_write_begin(db);
 	hlist_del_rcu(&key->node);
-	WRITE_ONCE(key->dead, true);
 	db->count--;
-	tcp_authopt_keydb_changed(db);
+	tcp_authopt_keydb_write_end(db);
 	tcp_authopt_key_put(key);
 }
 
@@ -127,11 +172,6 @@ void tcp_authopt_keydb_flush(struct tcp_authopt_keydb *db)
 	hlist_for_each_entry_safe(key, n, &db->head, node)
 		tcp_authopt_key_unlink(db, key);
 	mutex_unlock(&db->mutex);
-}
-
-static unsigned int tcp_authopt_addr_bits(int family)
-{
-	return family == AF_INET6 ? 128 : 32;
 }
 
 static bool tcp_authopt_key_addr_bound(const struct tcp_authopt_key_info *key)
@@ -291,19 +331,19 @@ int tcp_authopt_keydb_add(struct tcp_authopt_keydb *db,
 			goto out;
 		}
 	}
+	if (!old && db->count >= TCP_AUTHOPT_MAX_KEYS) {
+		err = -ENOSPC;
+		goto out;
+	}
+	tcp_authopt_keydb_write_begin(db);
 	if (old) {
 		hlist_replace_rcu(&old->node, &key->node);
-		WRITE_ONCE(old->dead, true);
-		tcp_authopt_key_put(old);
 	} else {
-		if (db->count >= TCP_AUTHOPT_MAX_KEYS) {
-			err = -ENOSPC;
-			goto out;
-		}
 		hlist_add_head_rcu(&key->node, &db->head);
 		db->count++;
 	}
-	tcp_authopt_keydb_changed(db);
+	tcp_authopt_keydb_write_end(db);
+	tcp_authopt_key_put(old);
 out:
 	mutex_unlock(&db->mutex);
 	return err;
@@ -345,43 +385,19 @@ static int tcp_authopt_key_cmp(const void *a, const void *b)
 	return ka->recv_id - kb->recv_id;
 }
 
-/**
- * tcp_authopt_keydb_lookup() - the keys that apply to a connection
- * @db: database
- * @conn: connection identifiers
- * @keys: output array, most specific first; no references are taken
- * @max: size of @keys
- *
- * A matching key is left out when a more specific matching key already has
- * its send_id or recv_id, so the result never holds two keys with the same
- * send_id or the same recv_id. Ties are broken by send_id then recv_id, so
- * the result is deterministic. Caller holds rcu_read_lock() or @db->mutex.
- *
- * Return: the number of keys stored in @keys.
- */
-int tcp_authopt_keydb_lookup(struct tcp_authopt_keydb *db,
-			     const struct tcp_authopt_conn *conn,
-			     struct tcp_authopt_key_info **keys,
-			     unsigned int max)
+/* Leave out keys whose send_id or recv_id a more specific key already has. */
+static unsigned int tcp_authopt_shadow(struct tcp_authopt_key_info **keys, unsigned int n)
 {
 	DECLARE_BITMAP(send_ids, 256);
 	DECLARE_BITMAP(recv_ids, 256);
-	struct tcp_authopt_key_info *key;
-	unsigned int n = 0, i, out = 0;
+	unsigned int i, out = 0;
 
-	hlist_for_each_entry_rcu(key, &db->head, node,
-				 lockdep_is_held(&db->mutex)) {
-		if (n == max)
-			break;
-		if (tcp_authopt_key_match(key, conn))
-			keys[n++] = key;
-	}
 	sort(keys, n, sizeof(*keys), tcp_authopt_key_cmp, NULL);
-
 	bitmap_zero(send_ids, 256);
 	bitmap_zero(recv_ids, 256);
 	for (i = 0; i < n; i++) {
-		key = keys[i];
+		struct tcp_authopt_key_info *key = keys[i];
+
 		if (test_bit(key->send_id, send_ids) || test_bit(key->recv_id, recv_ids))
 			continue;
 		__set_bit(key->send_id, send_ids);
@@ -392,51 +408,172 @@ int tcp_authopt_keydb_lookup(struct tcp_authopt_keydb *db,
 }
 
 /**
+ * tcp_authopt_keydb_match() - the keys that apply to a connection
+ * @db: database
+ * @conn: connection identifiers
+ * @m: output; release with tcp_authopt_match_free()
+ * @gfp: allocation flags, for more matches than fit in @m
+ *
+ * Every matching key is considered, however many: a matching key is left
+ * out only when a more specific matching key already has its send_id or
+ * recv_id, so the result never holds two keys with the same send_id or the
+ * same recv_id (at most 256 keys). Ties are broken by send_id then recv_id.
+ * The result is one consistent state of the database: a walk that
+ * overlapped a change is made again. Caller holds rcu_read_lock() or
+ * @db->mutex.
+ *
+ * Return: 0 or -ENOMEM (then @m is empty).
+ */
+int tcp_authopt_keydb_match(struct tcp_authopt_keydb *db,
+			    const struct tcp_authopt_conn *conn,
+			    struct tcp_authopt_match *m, gfp_t gfp)
+{
+	struct tcp_authopt_key_info **keys = m->inline_keys, *key;
+	unsigned int cap = ARRAY_SIZE(m->inline_keys), total, seq;
+
+	for (;;) {
+		seq = read_seqcount_begin(&db->seq);
+		total = 0;
+		hlist_for_each_entry_rcu(key, &db->head, node,
+					 lockdep_is_held(&db->mutex)) {
+			if (!tcp_authopt_key_match(key, conn))
+				continue;
+			if (total < cap)
+				keys[total] = key;
+			total++;
+		}
+		if (read_seqcount_retry(&db->seq, seq))
+			continue;
+		if (total <= cap)
+			break;
+		if (keys != m->inline_keys)
+			kfree(keys);
+		cap = total + TCP_AUTHOPT_MATCH_INLINE;
+		keys = kmalloc_array(cap, sizeof(*keys), gfp);
+		if (!keys) {
+			m->keys = m->inline_keys;
+			m->n = 0;
+			return -ENOMEM;
+		}
+	}
+	m->keys = keys;
+	m->gen = seq;
+	m->n = tcp_authopt_shadow(keys, total);
+	return 0;
+}
+
+/**
+ * tcp_authopt_match_free() - release what tcp_authopt_keydb_match() allocated
+ * @m: the match
+ */
+void tcp_authopt_match_free(struct tcp_authopt_match *m)
+{
+	if (m->keys != m->inline_keys)
+		kfree(m->keys);
+	m->keys = m->inline_keys;
+	m->n = 0;
+}
+
+/* Key buffer sizes binaries built for the ABI pass (abi.md). */
+#define TCP_AUTHOPT_KEY_SIZE_ADDR	offsetofend(struct tcp_authopt_key, addr)
+#define TCP_AUTHOPT_KEY_SIZE_IFINDEX	offsetofend(struct tcp_authopt_key, ifindex)
+#define TCP_AUTHOPT_KEY_SIZE_PREFIXLEN	offsetofend(struct tcp_authopt_key, prefixlen)
+#define TCP_AUTHOPT_KEY_SIZE_ORIGINAL	offsetofend(struct tcp_authopt_key, recv_lifetime_end)
+
+static bool tcp_authopt_key_size_ok(unsigned int optlen)
+{
+	return optlen == TCP_AUTHOPT_KEY_SIZE_ADDR ||
+	       optlen == TCP_AUTHOPT_KEY_SIZE_IFINDEX ||
+	       optlen == TCP_AUTHOPT_KEY_SIZE_PREFIXLEN ||
+	       optlen >= TCP_AUTHOPT_KEY_SIZE_ORIGINAL;
+}
+
+/* An IPv4-mapped IPv6 address names the IPv4 peer, as with TCP_MD5SIG; the
+ * prefix is stored canonical (host bits clear).
+ */
+static int tcp_authopt_key_set_addr(struct tcp_authopt_key_info *key,
+				    const struct tcp_authopt_key *opt)
+{
+	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)&opt->addr)->sin6_addr;
+	bool prefix = opt->flags & TCP_AUTHOPT_KEY_PREFIXLEN;
+	int family = opt->addr.ss_family;
+	unsigned int plen = opt->prefixlen;
+	__be32 a4;
+
+	if (family == AF_INET6 && ipv6_addr_v4mapped(a6)) {
+		/* As TCP_MD5SIG: the prefix length is the IPv4 one. */
+		if (prefix && plen > 32)
+			return -EINVAL;
+		a4 = a6->s6_addr32[3];
+		plen = prefix ? plen : 32;
+	} else if (family == AF_INET6) {
+		if (prefix && plen > 128)
+			return -EINVAL;
+		plen = prefix ? plen : 128;
+		key->addr.ss_family = AF_INET6;
+		key->prefixlen = plen;
+		ipv6_addr_prefix(&((struct sockaddr_in6 *)&key->addr)->sin6_addr, a6, plen);
+		return 0;
+	} else if (family == AF_INET) {
+		if (prefix && plen > 32)
+			return -EINVAL;
+		a4 = ((const struct sockaddr_in *)&opt->addr)->sin_addr.s_addr;
+		plen = prefix ? plen : 32;
+	} else {
+		return -EINVAL;
+	}
+	key->addr.ss_family = AF_INET;
+	key->prefixlen = plen;
+	((struct sockaddr_in *)&key->addr)->sin_addr.s_addr =
+		plen ? a4 & htonl(~0U << (32 - plen)) : 0;
+	return 0;
+}
+
+/**
  * tcp_authopt_key_from_opt() - validate a TCP_AUTHOPT_KEY request
  * @net: namespace, for the IFINDEX check
- * @opt: request, already zero padded to its full size
+ * @opt: request, zero padded to its full size
+ * @optlen: the size the caller passed
  *
  * Return: a new key with one reference, or an ERR_PTR: -EINVAL for unknown
  * flags, a bad algorithm or key length, an address family other than
  * AF_INET/AF_INET6 with ADDR_BIND/PREFIXLEN, a prefix longer than the
- * address, an ifindex that is not an L3 master, or empty lifetime or port
- * ranges. With DEL only the identity fields are checked.
+ * address (32 bits for an IPv4-mapped address, as TCP_MD5SIG has it), an
+ * ifindex that is not an L3 master, empty lifetime or port ranges, or port
+ * flags whose fields @optlen does not reach. With DEL only the identity
+ * fields (flags, ids, address, ports) are checked.
  */
 struct tcp_authopt_key_info *tcp_authopt_key_from_opt(struct net *net,
-						      const struct tcp_authopt_key *opt)
+						      const struct tcp_authopt_key *opt,
+						      unsigned int optlen)
 {
 	struct tcp_authopt_key_info *key;
 	u32 flags = opt->flags;
-	int family = opt->addr.ss_family;
+	int err;
 
 	if (flags & ~TCP_AUTHOPT_KEY_KNOWN_FLAGS)
 		return ERR_PTR(-EINVAL);
+	/* A deletion names a key: what is not its identity is ignored. */
 	if (!(flags & TCP_AUTHOPT_KEY_DEL) &&
 	    ((opt->alg != TCP_AUTHOPT_ALG_HMAC_SHA_1_96 &&
 	      opt->alg != TCP_AUTHOPT_ALG_AES_128_CMAC_96) ||
-	     !opt->keylen || opt->keylen > TCP_AUTHOPT_MAXKEYLEN))
+	     opt->keylen > TCP_AUTHOPT_MAXKEYLEN ||
+	     ((flags & TCP_AUTHOPT_KEY_IFINDEX) && opt->ifindex &&
+	      !netif_index_is_l3_master(net, opt->ifindex)) ||
+	     ((flags & TCP_AUTHOPT_KEY_SEND_LIFETIME_BEGIN) &&
+	      (flags & TCP_AUTHOPT_KEY_SEND_LIFETIME_END) &&
+	      opt->send_lifetime_begin > opt->send_lifetime_end) ||
+	     ((flags & TCP_AUTHOPT_KEY_RECV_LIFETIME_BEGIN) &&
+	      (flags & TCP_AUTHOPT_KEY_RECV_LIFETIME_END) &&
+	      opt->recv_lifetime_begin > opt->recv_lifetime_end)))
 		return ERR_PTR(-EINVAL);
-	if (flags & (TCP_AUTHOPT_KEY_ADDR_BIND | TCP_AUTHOPT_KEY_PREFIXLEN)) {
-		if (family != AF_INET && family != AF_INET6)
-			return ERR_PTR(-EINVAL);
-		if ((flags & TCP_AUTHOPT_KEY_PREFIXLEN) &&
-		    opt->prefixlen > tcp_authopt_addr_bits(family))
-			return ERR_PTR(-EINVAL);
-	}
-	if ((flags & TCP_AUTHOPT_KEY_IFINDEX) && opt->ifindex &&
-	    !netif_index_is_l3_master(net, opt->ifindex))
+	if ((flags & TCP_AUTHOPT_KEY_LOCAL_PORT) &&
+	    (optlen < offsetofend(struct tcp_authopt_key, local_port_max) ||
+	     opt->local_port_min > opt->local_port_max))
 		return ERR_PTR(-EINVAL);
-	if ((flags & TCP_AUTHOPT_KEY_SEND_LIFETIME_BEGIN) &&
-	    (flags & TCP_AUTHOPT_KEY_SEND_LIFETIME_END) &&
-	    opt->send_lifetime_begin > opt->send_lifetime_end)
-		return ERR_PTR(-EINVAL);
-	if ((flags & TCP_AUTHOPT_KEY_RECV_LIFETIME_BEGIN) &&
-	    (flags & TCP_AUTHOPT_KEY_RECV_LIFETIME_END) &&
-	    opt->recv_lifetime_begin > opt->recv_lifetime_end)
-		return ERR_PTR(-EINVAL);
-	if ((flags & TCP_AUTHOPT_KEY_LOCAL_PORT) && opt->local_port_min > opt->local_port_max)
-		return ERR_PTR(-EINVAL);
-	if ((flags & TCP_AUTHOPT_KEY_REMOTE_PORT) && opt->remote_port_min > opt->remote_port_max)
+	if ((flags & TCP_AUTHOPT_KEY_REMOTE_PORT) &&
+	    (optlen < offsetofend(struct tcp_authopt_key, remote_port_max) ||
+	     opt->remote_port_min > opt->remote_port_max))
 		return ERR_PTR(-EINVAL);
 
 	key = kmem_cache_zalloc(tcp_authopt_key_cache, GFP_KERNEL);
@@ -444,28 +581,18 @@ struct tcp_authopt_key_info *tcp_authopt_key_from_opt(struct net *net,
 		return ERR_PTR(-ENOMEM);
 	refcount_set(&key->refcnt, 1);
 	key->flags = flags & ~TCP_AUTHOPT_KEY_DEL;
+	if (flags & (TCP_AUTHOPT_KEY_ADDR_BIND | TCP_AUTHOPT_KEY_PREFIXLEN)) {
+		err = tcp_authopt_key_set_addr(key, opt);
+		if (err) {
+			tcp_authopt_key_put(key);
+			return ERR_PTR(err);
+		}
+	}
 	key->send_id = opt->send_id;
 	key->recv_id = opt->recv_id;
 	key->alg_id = opt->alg;
 	key->keylen = opt->keylen;
 	memcpy(key->key, opt->key, min_t(unsigned int, opt->keylen, TCP_AUTHOPT_MAXKEYLEN));
-	if (flags & (TCP_AUTHOPT_KEY_ADDR_BIND | TCP_AUTHOPT_KEY_PREFIXLEN)) {
-		unsigned int bits = tcp_authopt_addr_bits(family);
-
-		key->prefixlen = flags & TCP_AUTHOPT_KEY_PREFIXLEN ? opt->prefixlen : bits;
-		/* Store the prefix in canonical form: host bits cleared. */
-		key->addr.ss_family = family;
-		if (family == AF_INET6) {
-			ipv6_addr_prefix(&((struct sockaddr_in6 *)&key->addr)->sin6_addr,
-					 &((const struct sockaddr_in6 *)&opt->addr)->sin6_addr,
-					 key->prefixlen);
-		} else {
-			__be32 a = ((const struct sockaddr_in *)&opt->addr)->sin_addr.s_addr;
-
-			((struct sockaddr_in *)&key->addr)->sin_addr.s_addr =
-				key->prefixlen ? a & htonl(~0U << (32 - key->prefixlen)) : 0;
-		}
-	}
 	key->l3index = flags & TCP_AUTHOPT_KEY_IFINDEX ? opt->ifindex : 0;
 	key->send_begin = flags & TCP_AUTHOPT_KEY_SEND_LIFETIME_BEGIN ?
 			  opt->send_lifetime_begin : 0;
@@ -484,26 +611,51 @@ struct tcp_authopt_key_info *tcp_authopt_key_from_opt(struct net *net,
 
 /* Socket state */
 
-static struct tcp_authopt_info *tcp_authopt_info_get(struct sock *sk)
-{
-	return rcu_dereference_protected(tcp_sk(sk)->authopt_info, lockdep_sock_is_held(sk));
-}
-
 /**
  * tcp_authopt_info_alloc() - zeroed TCP-AO state for a socket
  * @gfp: allocation flags
  *
- * Return: the state or NULL.
+ * Return: the state (policy undecided) or NULL.
  */
 struct tcp_authopt_info *tcp_authopt_info_alloc(gfp_t gfp)
 {
 	return kmem_cache_zalloc(tcp_authopt_info_cache, gfp);
 }
 
-/* The socket takes part in TCP-AO from now on; GSO would share one MAC. */
+static void tcp_authopt_info_free_rcu(struct rcu_head *rcu)
+{
+	kmem_cache_free(tcp_authopt_info_cache, container_of(rcu, struct tcp_authopt_info, rcu));
+}
+
+/**
+ * tcp_authopt_info_free() - free TCP-AO state no longer reachable
+ * @info: the state, unpublished; RCU readers may still look at it
+ */
+void tcp_authopt_info_free(struct tcp_authopt_info *info)
+{
+	tcp_authopt_keyset_release(info);
+	call_rcu(&info->rcu, tcp_authopt_info_free_rcu);
+}
+
+/**
+ * tcp_authopt_clear() - release the TCP-AO state of a socket being destroyed
+ * @sk: socket
+ */
+void tcp_authopt_clear(struct sock *sk)
+{
+	struct tcp_authopt_info *info;
+
+	info = rcu_dereference_protected(tcp_sk(sk)->authopt_info, 1);
+	if (!info)
+		return;
+	RCU_INIT_POINTER(tcp_sk(sk)->authopt_info, NULL);
+	tcp_authopt_info_free(info);
+}
+
+/* The socket takes part in TCP-AO from now on; the socket is locked. */
 static struct tcp_authopt_info *tcp_authopt_info_get_or_create(struct sock *sk)
 {
-	struct tcp_authopt_info *info = tcp_authopt_info_get(sk);
+	struct tcp_authopt_info *info = tcp_authopt_info_locked(sk);
 
 	if (info)
 		return info;
@@ -511,8 +663,8 @@ static struct tcp_authopt_info *tcp_authopt_info_get_or_create(struct sock *sk)
 	if (!info)
 		return ERR_PTR(-ENOMEM);
 	/* A connection already under way stays plain: its ISNs are unknown. */
-	info->plain = !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN));
-	sk_gso_disable(sk);
+	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		info->policy = TCP_AUTHOPT_NONE;
 	rcu_assign_pointer(tcp_sk(sk)->authopt_info, info);
 	return info;
 }
@@ -532,46 +684,15 @@ int tcp_authopt_init_sock(struct sock *sk)
 {
 	struct tcp_authopt_info *info;
 
-	if (!tcp_authopt_needed || !READ_ONCE(tcp_authopt_net(sock_net(sk))->all_sockets))
+	if (!tcp_authopt_needed || !tcp_authopt_net_all_sockets(sock_net(sk)))
 		return 0;
 	info = tcp_authopt_info_alloc(GFP_KERNEL);
 	if (!info)
 		return -ENOMEM;
-	sk_gso_disable(sk);
 	RCU_INIT_POINTER(tcp_sk(sk)->authopt_info, info);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(tcp_authopt_init_sock);
-
-static void tcp_authopt_info_free_rcu(struct rcu_head *rcu)
-{
-	kmem_cache_free(tcp_authopt_info_cache, container_of(rcu, struct tcp_authopt_info, rcu));
-}
-
-/**
- * tcp_authopt_clear() - release the TCP-AO state of a socket being destroyed
- * @sk: socket
- */
-void tcp_authopt_clear(struct sock *sk)
-{
-	struct tcp_authopt_info *info;
-
-	info = rcu_dereference_protected(tcp_sk(sk)->authopt_info, 1);
-	if (!info)
-		return;
-	RCU_INIT_POINTER(tcp_sk(sk)->authopt_info, NULL);
-	tcp_authopt_info_free(info);
-}
-
-/**
- * tcp_authopt_info_free() - free TCP-AO state no longer reachable
- * @info: the state, unpublished; RCU readers may still look at it
- */
-void tcp_authopt_info_free(struct tcp_authopt_info *info)
-{
-	tcp_authopt_release_keys(info);
-	call_rcu(&info->rcu, tcp_authopt_info_free_rcu);
-}
 
 /* Copy a socket option of a structure that may grow: a short buffer is
  * zero padded, a longer one is accepted only when the excess is zero.
@@ -604,11 +725,16 @@ static int tcp_authopt_set_key(struct sock *sk, sockptr_t optval, unsigned int o
 
 	if (!sockopt_ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN))
 		return -EPERM;
-	err = tcp_authopt_copy_opt(&opt, sizeof(opt), optval, optlen,
-				   offsetofend(struct tcp_authopt_key, flags));
+	/* Upstream Linux's TCP-AO structs share these option numbers with
+	 * other sizes: anything but the sizes of this ABI is refused.
+	 */
+	if (!tcp_authopt_key_size_ok(optlen))
+		return -EINVAL;
+	err = tcp_authopt_copy_opt(&opt, sizeof(opt), optval, optlen, 0);
 	if (err)
-		return err;
-	key = tcp_authopt_key_from_opt(sock_net(sk), &opt);
+		goto out_wipe;
+	key = tcp_authopt_key_from_opt(sock_net(sk), &opt, optlen);
+	memzero_explicit(opt.key, sizeof(opt.key));
 	if (IS_ERR(key))
 		return PTR_ERR(key);
 	err = tcp_authopt_crypto_init();
@@ -622,6 +748,7 @@ static int tcp_authopt_set_key(struct sock *sk, sockptr_t optval, unsigned int o
 		err = PTR_ERR(info);
 		goto out;
 	}
+	tcp_authopt_need();
 	if (opt.flags & TCP_AUTHOPT_KEY_DEL) {
 		err = tcp_authopt_keydb_del(db, key);
 		goto out;
@@ -631,6 +758,9 @@ static int tcp_authopt_set_key(struct sock *sk, sockptr_t optval, unsigned int o
 		return 0;
 out:
 	tcp_authopt_key_put(key);
+	return err;
+out_wipe:
+	memzero_explicit(opt.key, sizeof(opt.key));
 	return err;
 }
 
@@ -652,14 +782,17 @@ static int tcp_authopt_set(struct sock *sk, sockptr_t optval, unsigned int optle
 	sockopt_lock_sock(sk);
 	info = tcp_authopt_info_get_or_create(sk);
 	if (!IS_ERR(info)) {
-		info->flags = opt.flags;
+		WRITE_ONCE(info->flags, opt.flags);
 		if (opt.flags & TCP_AUTHOPT_FLAG_LOCK_KEYID)
-			info->send_keyid = opt.send_keyid;
+			WRITE_ONCE(info->send_keyid, opt.send_keyid);
 		if (opt.flags & TCP_AUTHOPT_FLAG_LOCK_RNEXTKEYID)
-			info->send_rnextkeyid = opt.send_rnextkeyid;
+			WRITE_ONCE(info->send_rnextkeyid, opt.send_rnextkeyid);
 	}
 	sockopt_release_sock(sk);
-	return PTR_ERR_OR_ZERO(info);
+	if (IS_ERR(info))
+		return PTR_ERR(info);
+	tcp_authopt_need();
+	return 0;
 }
 
 static int tcp_authopt_set_repair(struct sock *sk, sockptr_t optval, unsigned int optlen)
@@ -681,19 +814,18 @@ static int tcp_authopt_set_repair(struct sock *sk, sockptr_t optval, unsigned in
 		err = PTR_ERR(info);
 		goto out;
 	}
-	info->src_isn = opt.src_isn;
-	info->dst_isn = opt.dst_isn;
-	info->snd_sne = opt.snd_sne;
-	info->rcv_sne = opt.rcv_sne;
-	info->snd_seq = opt.snd_seq;
-	info->rcv_seq = opt.rcv_seq;
-	/* Traffic keys derived from the old ISNs must go; restored AO state
-	 * means the connection is authenticated when keys match.
+	tcp_authopt_set_isns(info, opt.src_isn, opt.dst_isn,
+			     (u64)opt.snd_sne << 32 | opt.snd_seq,
+			     (u64)opt.rcv_sne << 32 | opt.rcv_seq);
+	/* Restored TCP-AO state: the connection is authenticated when keys
+	 * match its peer, decided at its first segment.
 	 */
-	tcp_authopt_release_keys(info);
-	info->plain = false;
+	if (info->policy != TCP_AUTHOPT_AO)
+		WRITE_ONCE(info->policy, TCP_AUTHOPT_UNDECIDED);
 out:
 	sockopt_release_sock(sk);
+	if (!err)
+		tcp_authopt_need();
 	return err;
 }
 
@@ -709,10 +841,8 @@ out:
 int tcp_authopt_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 			   unsigned int optlen)
 {
-	if (!tcp_authopt_enabled(sock_net(sk)))
+	if (!tcp_authopt_enabled())
 		return -EPERM;
-	/* From the first use on, the TCP hooks look for TCP-AO state. */
-	static_branch_enable(&tcp_authopt_needed_key);
 	switch (optname) {
 	case TCP_AUTHOPT:
 		return tcp_authopt_set(sk, optval, optlen);
@@ -732,7 +862,8 @@ int tcp_authopt_setsockopt(struct sock *sk, int optname, sockptr_t optval,
  * @optlen: user length, updated to the number of bytes written
  * @len: length the user passed, already checked to be >= 0
  *
- * Return: 0 or a negative errno.
+ * Return: 0 or a negative errno: -EPERM until net.ipv4.tcp_authopt is 1,
+ * -ENOENT for a socket that never took part.
  */
 int tcp_authopt_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 			   sockptr_t optlen, int len)
@@ -743,13 +874,14 @@ int tcp_authopt_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 	} u;
 	struct tcp_authopt_info *info;
 	size_t size;
+	u32 ids;
 	int err = 0;
 
-	if (!tcp_authopt_enabled(sock_net(sk)))
+	if (!tcp_authopt_enabled())
 		return -EPERM;
 	memset(&u, 0, sizeof(u));
 	sockopt_lock_sock(sk);
-	info = tcp_authopt_info_get(sk);
+	info = tcp_authopt_info_locked(sk);
 	if (optname == TCP_REPAIR_AUTHOPT) {
 		size = sizeof(u.repair);
 		if (!tcp_sk(sk)->repair) {
@@ -757,23 +889,31 @@ int tcp_authopt_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 		} else if (!info) {
 			err = -ENOENT;
 		} else {
+			u64 snd = atomic64_read(&info->snd_ext);
+			u64 rcv = atomic64_read(&info->rcv_ext);
+
 			u.repair.src_isn = info->src_isn;
 			u.repair.dst_isn = info->dst_isn;
-			u.repair.snd_sne = info->snd_sne;
-			u.repair.rcv_sne = info->rcv_sne;
-			u.repair.snd_seq = info->snd_seq;
-			u.repair.rcv_seq = info->rcv_seq;
+			u.repair.snd_sne = snd >> 32;
+			u.repair.rcv_sne = rcv >> 32;
+			u.repair.snd_seq = (u32)snd;
+			u.repair.rcv_seq = (u32)rcv;
 		}
 	} else {
 		size = sizeof(u.opt);
-		if (info) {
+		if (!info) {
+			err = -ENOENT;
+		} else {
 			u.opt.flags = info->flags & TCP_AUTHOPT_KNOWN_FLAGS;
-			if (info->active)
+			if (info->policy == TCP_AUTHOPT_AO)
 				u.opt.flags |= TCP_AUTHOPT_FLAG_ACTIVE;
 			u.opt.send_keyid = info->send_keyid;
 			u.opt.send_rnextkeyid = info->send_rnextkeyid;
-			u.opt.recv_keyid = info->recv_keyid;
-			u.opt.recv_rnextkeyid = info->recv_rnextkeyid;
+			ids = READ_ONCE(info->recv_ids);
+			if (ids & TCP_AUTHOPT_RECV_IDS_VALID) {
+				u.opt.recv_keyid = ids & 0xff;
+				u.opt.recv_rnextkeyid = (ids >> 8) & 0xff;
+			}
 		}
 	}
 	sockopt_release_sock(sk);
@@ -832,15 +972,14 @@ static int tcp_authopt_sysctl_bool(int write, void *buffer, size_t *lenp, loff_t
 static int tcp_authopt_sysctl_handler(struct ctl_table *table, int write,
 				      void *buffer, size_t *lenp, loff_t *ppos)
 {
-	int *enabled = table->data;
-	int val = READ_ONCE(*enabled);
+	int val = READ_ONCE(sysctl_tcp_authopt);
 	int ret = tcp_authopt_sysctl_bool(write, buffer, lenp, ppos, &val);
 
 	if (ret <= 0)
 		return ret;
-	if (READ_ONCE(*enabled) && !val)
+	if (READ_ONCE(sysctl_tcp_authopt) && !val)
 		return -EPERM;
-	WRITE_ONCE(*enabled, val);
+	WRITE_ONCE(sysctl_tcp_authopt, val);
 	return 0;
 }
 
@@ -855,21 +994,27 @@ static int tcp_authopt_all_sockets_handler(struct ctl_table *table, int write,
 
 	if (ret <= 0)
 		return ret;
-	if (val && !READ_ONCE(tn->enabled))
+	if (val && !tcp_authopt_enabled())
 		return -EPERM;
 	if (val)
-		static_branch_enable(&tcp_authopt_needed_key);
+		tcp_authopt_need();
 	WRITE_ONCE(tn->all_sockets, val);
 	return 0;
 }
 
-static struct ctl_table tcp_authopt_sysctl_template[] = {
+/* Host-wide, as in the original series: only the initial namespace has it. */
+static struct ctl_table tcp_authopt_host_table[] = {
 	{
 		.procname = "tcp_authopt",
+		.data = &sysctl_tcp_authopt,
 		.maxlen = sizeof(int),
 		.mode = 0644,
 		.proc_handler = tcp_authopt_sysctl_handler,
 	},
+	{ }
+};
+
+static struct ctl_table tcp_authopt_net_table[] = {
 	{
 		.procname = "tcp_authopt_all_sockets",
 		.maxlen = sizeof(int),
@@ -885,12 +1030,10 @@ static int __net_init tcp_authopt_net_init(struct net *net)
 	struct ctl_table *table;
 
 	tcp_authopt_keydb_init(&tn->db);
-	table = kmemdup(tcp_authopt_sysctl_template, sizeof(tcp_authopt_sysctl_template),
-			GFP_KERNEL);
+	table = kmemdup(tcp_authopt_net_table, sizeof(tcp_authopt_net_table), GFP_KERNEL);
 	if (!table)
 		return -ENOMEM;
-	table[0].data = &tn->enabled;
-	table[1].data = &tn->all_sockets;
+	table[0].data = &tn->all_sockets;
 	tn->sysctl_hdr = register_net_sysctl(net, "net/ipv4", table);
 	if (!tn->sysctl_hdr)
 		goto err_table;
@@ -927,8 +1070,15 @@ static struct pernet_operations tcp_authopt_net_ops = {
 
 static int __init tcp_authopt_init(void)
 {
+	int err;
+
 	tcp_authopt_key_cache = KMEM_CACHE(tcp_authopt_key_info, SLAB_PANIC);
 	tcp_authopt_info_cache = KMEM_CACHE(tcp_authopt_info, SLAB_PANIC);
-	return register_pernet_subsys(&tcp_authopt_net_ops);
+	err = register_pernet_subsys(&tcp_authopt_net_ops);
+	if (err)
+		return err;
+	if (!register_net_sysctl(&init_net, "net/ipv4", tcp_authopt_host_table))
+		pr_err("cannot register net.ipv4.tcp_authopt\n");
+	return 0;
 }
 fs_initcall(tcp_authopt_init);

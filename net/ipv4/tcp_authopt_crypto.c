@@ -18,7 +18,7 @@
 #include <linux/tcp.h>
 #include <linux/ipv6.h>
 #include <crypto/hash.h>
-#include <net/tcp_authopt.h>
+#include "tcp_authopt_priv.h"
 
 #define TCP_AUTHOPT_NUM_ALGS	2
 #define CMAC_KEYLEN		16
@@ -147,7 +147,7 @@ static struct shash_desc *tcp_authopt_desc(u8 alg_id)
  * tcp_authopt_kdf() - derive a traffic key (RFC 5925 5.2, RFC 5926 3.1)
  * @alg_id: &enum tcp_authopt_alg
  * @mkt: master key
- * @mktlen: master key length, 1 to %TCP_AUTHOPT_MAXKEYLEN
+ * @mktlen: master key length, 0 to %TCP_AUTHOPT_MAXKEYLEN
  * @context: KDF context (see tcp_authopt_kdf_context())
  * @ctxlen: context length
  * @traffic_key: output, tcp_authopt_traffic_keylen() bytes
@@ -164,8 +164,7 @@ int tcp_authopt_kdf(u8 alg_id, const u8 *mkt, unsigned int mktlen,
 	int err;
 
 	if (!tcp_authopt_alg_valid(alg_id) || !tcp_authopt_pcpu ||
-	    ctxlen > TCP_AUTHOPT_MAX_CONTEXT_LEN || !mktlen ||
-	    mktlen > TCP_AUTHOPT_MAXKEYLEN)
+	    ctxlen > TCP_AUTHOPT_MAX_CONTEXT_LEN || mktlen > TCP_AUTHOPT_MAXKEYLEN)
 		return -EINVAL;
 
 	local_bh_disable();
@@ -226,76 +225,6 @@ unsigned int tcp_authopt_kdf_context(u8 *buf, int family,
 	memcpy(p + 4, &sisn, 4);
 	memcpy(p + 8, &disn, 4);
 	return p + 12 - buf;
-}
-
-/* Walk the options of @th: the TCP-AO option goes to *@ao (NULL if none),
- * and *@md5 tells whether an MD5 signature option is present.
- */
-static int tcp_authopt_scan_options(const struct tcphdr *th, const u8 **ao, bool *md5)
-{
-	const u8 *opt = (const u8 *)(th + 1);
-	int len = th->doff * 4 - (int)sizeof(*th);
-
-	*ao = NULL;
-	*md5 = false;
-	while (len > 0) {
-		u8 kind = opt[0], size;
-
-		if (kind == TCPOPT_EOL)
-			break;
-		if (kind == TCPOPT_NOP) {
-			opt++;
-			len--;
-			continue;
-		}
-		if (len < 2)
-			return -EINVAL;
-		size = opt[1];
-		if (size < 2 || size > len)
-			return -EINVAL;
-		if (kind == TCPOPT_AUTHOPT) {
-			if (*ao || size != TCPOLEN_AUTHOPT_OUTPUT)
-				return -EINVAL;
-			*ao = opt;
-		} else if (kind == TCPOPT_MD5SIG) {
-			*md5 = true;
-		}
-		opt += size;
-		len -= size;
-	}
-	return 0;
-}
-
-/**
- * tcp_authopt_find_option() - find the TCP-AO option of a TCP header
- * @th: TCP header, followed by th->doff * 4 - 20 bytes of options
- *
- * Return: the option (kind, length, KeyID, RNextKeyID, MAC), NULL when
- * there is none, ERR_PTR(-EINVAL) when the options are malformed, the
- * TCP-AO length is not %TCPOLEN_AUTHOPT_OUTPUT, or TCP-AO appears twice.
- */
-const u8 *tcp_authopt_find_option(const struct tcphdr *th)
-{
-	const u8 *ao;
-	bool md5;
-
-	if (tcp_authopt_scan_options(th, &ao, &md5))
-		return ERR_PTR(-EINVAL);
-	return ao;
-}
-
-/**
- * tcp_authopt_has_md5() - does a TCP header carry an MD5 signature option
- * @th: TCP header with well-formed options
- *
- * Return: true when it does.
- */
-bool tcp_authopt_has_md5(const struct tcphdr *th)
-{
-	const u8 *ao;
-	bool md5;
-
-	return !tcp_authopt_scan_options(th, &ao, &md5) && md5;
 }
 
 /* Feed bytes [offset, skb->len) of @skb, paged data included. */

@@ -2,7 +2,9 @@
 /*
  * KUnit tests for TCP-AO: traffic keys and MACs on every RFC 9235 vector
  * (linear and paged skbs), KDF with several master key lengths, the RFC
- * 9187 SNE validation sequence, option parsing and the key database rules.
+ * 9187 SNE validation sequence (also through the extended references the
+ * connections keep), option parsing, the key database rules and the choice
+ * of the key that signs.
  */
 #include <kunit/test.h>
 #include <linux/inet.h>
@@ -11,6 +13,7 @@
 #include <linux/skbuff.h>
 #include <net/tcp_authopt.h>
 
+#include "tcp_authopt_priv.h"
 #include "tcp_authopt_test_vectors.h"
 
 /* Byte-array comparison that shows both sides on failure. */
@@ -215,7 +218,7 @@ static void test_kdf_key_lengths(struct kunit *test)
 	u8 key[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
 	unsigned int i;
 
-	KUNIT_ASSERT_EQ(test, ARRAY_SIZE(tcp_authopt_kdf_vectors), 8);
+	KUNIT_ASSERT_EQ(test, ARRAY_SIZE(tcp_authopt_kdf_vectors), 10);
 	for (i = 0; i < ARRAY_SIZE(tcp_authopt_kdf_vectors); i++) {
 		const struct tcp_authopt_test_kdf *k = &tcp_authopt_kdf_vectors[i];
 
@@ -226,11 +229,12 @@ static void test_kdf_key_lengths(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, err, 0);
 		expect_bytes(test, true, key, k->traffic_key, k->traffic_key_len,
 			     k->alg == 1 ? "HMAC-SHA-1 KDF" : "AES-128-CMAC KDF",
-			     k->mkt_len == 1 ? "1-byte MKT" : k->mkt_len == 16 ? "16-byte MKT" :
+			     k->mkt_len == 0 ? "empty MKT" : k->mkt_len == 1 ? "1-byte MKT" :
+			     k->mkt_len == 16 ? "16-byte MKT" :
 			     k->mkt_len == 20 ? "20-byte MKT" : "80-byte MKT");
 	}
-	/* Lengths outside 1..80 and unknown algorithms are refused. */
-	KUNIT_EXPECT_EQ(test, tcp_authopt_kdf(1, tcp_authopt_kdf_mkt, 0,
+	/* Lengths over 80 and unknown algorithms are refused. */
+	KUNIT_EXPECT_EQ(test, tcp_authopt_kdf(1, tcp_authopt_kdf_mkt, 81,
 					      tcp_authopt_kdf_test_context, 20, key), -EINVAL);
 	KUNIT_EXPECT_EQ(test, tcp_authopt_kdf(3, tcp_authopt_kdf_mkt, 16,
 					      tcp_authopt_kdf_test_context, 20, key), -EINVAL);
@@ -286,6 +290,26 @@ static void test_sne_rfc9187(struct kunit *test)
 			ref_seq = seq;
 		}
 	}
+}
+
+/* The same sequence through the 64-bit references connections keep. */
+static void test_sne_ext_rfc9187(struct kunit *test)
+{
+	atomic64_t ref = ATOMIC64_INIT(0);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(rfc9187_sequence); i++) {
+		u32 seq = rfc9187_sequence[i][1];
+		u64 ext = tcp_authopt_ext_seq(atomic64_read(&ref), seq);
+
+		KUNIT_EXPECT_EQ_MSG(test, (u32)(ext >> 32), rfc9187_sequence[i][0],
+				    "step %u seq %08x", i + 1, seq);
+		KUNIT_EXPECT_EQ(test, (u32)ext, seq);
+		tcp_authopt_ext_advance(&ref, ext);
+	}
+	/* Never backwards. */
+	tcp_authopt_ext_advance(&ref, 5);
+	KUNIT_EXPECT_GT(test, (u64)atomic64_read(&ref), 5ULL);
 }
 
 static void test_sne_wrap(struct kunit *test)
@@ -391,7 +415,7 @@ static struct tcp_authopt_key_info *make_key(struct kunit *test, u32 flags, u8 s
 		sin->sin_family = AF_INET;
 		sin->sin_addr.s_addr = in_aton(addr);
 	}
-	key = tcp_authopt_key_from_opt(&init_net, &opt);
+	key = tcp_authopt_key_from_opt(&init_net, &opt, sizeof(opt));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(key));
 	return key;
 }
@@ -426,18 +450,20 @@ static int del_key(struct kunit *test, u32 flags, u8 send_id, u8 recv_id,
 static void lookup(struct kunit *test, const char *peer, char *out, size_t size)
 {
 	struct tcp_authopt_conn conn = { .family = AF_INET, .lport = 179, .rport = 40000 };
-	struct tcp_authopt_key_info *keys[8];
 	struct keydb_test *t = test->priv;
-	int n, i, pos = 0;
+	struct tcp_authopt_match m;
+	unsigned int i;
+	int pos = 0;
 
 	conn.raddr.v4.s_addr = in_aton(peer);
 	mutex_lock(&t->db.mutex);
-	n = tcp_authopt_keydb_lookup(&t->db, &conn, keys, ARRAY_SIZE(keys));
+	KUNIT_ASSERT_EQ(test, tcp_authopt_keydb_match(&t->db, &conn, &m, GFP_KERNEL), 0);
 	out[0] = 0;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < m.n; i++)
 		pos += scnprintf(out + pos, size - pos, "%s%u/%u/%d", i ? " " : "",
-				 keys[i]->send_id, keys[i]->recv_id,
-				 tcp_authopt_key_specificity(keys[i]));
+				 m.keys[i]->send_id, m.keys[i]->recv_id,
+				 tcp_authopt_key_specificity(m.keys[i]));
+	tcp_authopt_match_free(&m);
 	mutex_unlock(&t->db.mutex);
 }
 
@@ -499,10 +525,94 @@ static void test_keydb_replace_delete(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, del_key(test, PREFIX, 1, 1, "198.51.100.0", 24), 0);
 }
 
+/* Every key that applies is considered: 40 keys match one peer, the most
+ * specific added last, and it still comes first; shadowing is by id only.
+ */
+static void test_keydb_many_matches(struct kunit *test)
+{
+	char buf[512];
+	int i;
+
+	for (i = 1; i <= 40; i++)
+		KUNIT_ASSERT_EQ(test, add_key(test, 0, i, i, NULL, 0), 0);
+	KUNIT_ASSERT_EQ(test, add_key(test, PREFIX, 41, 41, "198.51.100.0", 24), 0);
+	KUNIT_ASSERT_EQ(test, add_key(test, BIND, 1, 42, "198.51.100.1", 0), 0);
+	lookup(test, "198.51.100.1", buf, sizeof(buf));
+	/* 1/42 first and shadowing 1/1, then the /24 key, then 2/2 ... 40/40. */
+	KUNIT_EXPECT_EQ(test, strncmp(buf, "1/42/132 41/41/100 2/2/0 3/3/0", 30), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, " 40/40/0"));
+	KUNIT_EXPECT_NULL(test, strstr(buf, " 1/1/0"));
+}
+
+/* An IPv4-mapped IPv6 address names the IPv4 peer, as with TCP_MD5SIG. */
+static void test_key_v4mapped(struct kunit *test)
+{
+	struct tcp_authopt_key opt = { .alg = 1, .keylen = 1, .flags = BIND };
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&opt.addr;
+	struct tcp_authopt_conn conn = { .family = AF_INET, .lport = 179, .rport = 40000 };
+	struct tcp_authopt_key_info *key;
+
+	sin6->sin6_family = AF_INET6;
+	ipv6_addr_set_v4mapped(in_aton("198.51.100.1"), &sin6->sin6_addr);
+	key = tcp_authopt_key_from_opt(&init_net, &opt, sizeof(opt));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(key));
+	KUNIT_EXPECT_EQ(test, key->addr.ss_family, AF_INET);
+	KUNIT_EXPECT_EQ(test, key->prefixlen, 32);
+	conn.raddr.v4.s_addr = in_aton("198.51.100.1");
+	KUNIT_EXPECT_TRUE(test, tcp_authopt_key_match(key, &conn));
+	conn.raddr.v4.s_addr = in_aton("198.51.100.2");
+	KUNIT_EXPECT_FALSE(test, tcp_authopt_key_match(key, &conn));
+	tcp_authopt_key_put(key);
+
+	/* A prefix of a mapped address counts IPv4 bits. */
+	opt.flags = PREFIX;
+	opt.prefixlen = 24;
+	key = tcp_authopt_key_from_opt(&init_net, &opt, sizeof(opt));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(key));
+	KUNIT_EXPECT_TRUE(test, tcp_authopt_key_match(key, &conn));
+	tcp_authopt_key_put(key);
+	opt.prefixlen = 33;
+	KUNIT_EXPECT_PTR_EQ(test, tcp_authopt_key_from_opt(&init_net, &opt, sizeof(opt)),
+			    ERR_PTR(-EINVAL));
+}
+
+/* The send key rule (abi.md): lock as a preference, then the peer's
+ * RNextKeyID, then the longest send lifetime, then the lowest send_id.
+ */
+static void test_pick_send(struct kunit *test)
+{
+	struct tcp_authopt_key_info *keys[3], *k;
+	u64 now = tcp_authopt_now();
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		keys[i] = make_key(test, 0, 10 + i, 20 + i, NULL, 0);
+		keys[i]->send_end = now + 100 * (i + 1);
+	}
+	k = tcp_authopt_pick_send(keys, 3, 0, -1, -1);
+	KUNIT_EXPECT_EQ(test, k->send_id, 12);
+	k = tcp_authopt_pick_send(keys, 3, 0, -1, 10);
+	KUNIT_EXPECT_EQ(test, k->send_id, 10);
+	k = tcp_authopt_pick_send(keys, 3, TCP_AUTHOPT_FLAG_LOCK_KEYID, 11, 10);
+	KUNIT_EXPECT_EQ(test, k->send_id, 11);
+	/* A lock on a key that cannot sign falls back to the rule. */
+	keys[1]->flags |= TCP_AUTHOPT_KEY_NOSEND;
+	k = tcp_authopt_pick_send(keys, 3, TCP_AUTHOPT_FLAG_LOCK_KEYID, 11, -1);
+	KUNIT_EXPECT_EQ(test, k->send_id, 12);
+	keys[2]->send_end = keys[0]->send_end;
+	k = tcp_authopt_pick_send(keys, 3, 0, -1, -1);
+	KUNIT_EXPECT_EQ(test, k->send_id, 10);
+	keys[0]->send_begin = now + 10;
+	keys[2]->send_end = now - 1;
+	KUNIT_EXPECT_NULL(test, tcp_authopt_pick_send(keys, 3, 0, -1, -1));
+	for (i = 0; i < 3; i++)
+		tcp_authopt_key_put(keys[i]);
+}
+
 static void expect_einval(struct kunit *test, const struct tcp_authopt_key *opt,
 			  const char *what)
 {
-	KUNIT_EXPECT_PTR_EQ_MSG(test, tcp_authopt_key_from_opt(&init_net, opt),
+	KUNIT_EXPECT_PTR_EQ_MSG(test, tcp_authopt_key_from_opt(&init_net, opt, sizeof(*opt)),
 				ERR_PTR(-EINVAL), "%s", what);
 }
 
@@ -512,7 +622,7 @@ static void test_key_from_opt_errors(struct kunit *test)
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&bad.addr;
 	struct tcp_authopt_key_info *key;
 
-	key = tcp_authopt_key_from_opt(&init_net, &ok);
+	key = tcp_authopt_key_from_opt(&init_net, &ok, sizeof(ok));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(key));
 	tcp_authopt_key_put(key);
 
@@ -524,9 +634,12 @@ static void test_key_from_opt_errors(struct kunit *test)
 	expect_einval(test, &bad, "alg 0");
 	bad.alg = 3;
 	expect_einval(test, &bad, "alg 3");
+	/* An empty master key is valid, as in the original series. */
 	bad = ok;
 	bad.keylen = 0;
-	expect_einval(test, &bad, "keylen 0");
+	key = tcp_authopt_key_from_opt(&init_net, &bad, sizeof(bad));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(key));
+	tcp_authopt_key_put(key);
 	bad.keylen = 81;
 	expect_einval(test, &bad, "keylen 81");
 	bad = ok;
@@ -537,7 +650,7 @@ static void test_key_from_opt_errors(struct kunit *test)
 	bad.flags = PREFIX;
 	sin6->sin6_family = AF_INET6;
 	bad.prefixlen = 128;
-	key = tcp_authopt_key_from_opt(&init_net, &bad);
+	key = tcp_authopt_key_from_opt(&init_net, &bad, sizeof(bad));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(key));
 	tcp_authopt_key_put(key);
 	bad.prefixlen = 129;
@@ -559,6 +672,18 @@ static void test_key_from_opt_errors(struct kunit *test)
 	bad.send_lifetime_begin = 2;
 	bad.send_lifetime_end = 1;
 	expect_einval(test, &bad, "empty send lifetime");
+	/* A deletion only names a key. */
+	bad.flags |= TCP_AUTHOPT_KEY_DEL;
+	bad.alg = 0;
+	key = tcp_authopt_key_from_opt(&init_net, &bad, sizeof(bad));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(key));
+	tcp_authopt_key_put(key);
+	/* Port flags need a buffer that reaches their fields. */
+	bad = ok;
+	bad.flags = TCP_AUTHOPT_KEY_REMOTE_PORT;
+	bad.remote_port_max = 1;
+	KUNIT_EXPECT_PTR_EQ(test, tcp_authopt_key_from_opt(&init_net, &bad, 256),
+			    ERR_PTR(-EINVAL));
 }
 
 static int keydb_test_init(struct kunit *test)
@@ -595,6 +720,7 @@ static struct kunit_case tcp_authopt_crypto_cases[] = {
 	KUNIT_CASE(test_kdf_key_lengths),
 	KUNIT_CASE(test_aes_kdf_reduction),
 	KUNIT_CASE(test_sne_rfc9187),
+	KUNIT_CASE(test_sne_ext_rfc9187),
 	KUNIT_CASE(test_sne_wrap),
 	KUNIT_CASE(test_find_option),
 	{}
@@ -609,6 +735,9 @@ static struct kunit_suite tcp_authopt_crypto_suite = {
 static struct kunit_case tcp_authopt_keydb_cases[] = {
 	KUNIT_CASE(test_keydb_ambiguity),
 	KUNIT_CASE(test_keydb_replace_delete),
+	KUNIT_CASE(test_keydb_many_matches),
+	KUNIT_CASE(test_key_v4mapped),
+	KUNIT_CASE(test_pick_send),
 	KUNIT_CASE(test_key_from_opt_errors),
 	{}
 };

@@ -1298,6 +1298,16 @@ static const u8 tcp_authopt_kdf_test_context[20] = {
 
 /* Expected values computed by the Python reference implementation */
 static const struct tcp_authopt_test_kdf tcp_authopt_kdf_vectors[] = {
+	/* HMAC-SHA-1-96, 0-byte master key */
+	{
+		.alg = 1,
+		.mkt_len = 0,
+		.traffic_key = {
+			0x83, 0xcd, 0x62, 0x06, 0x1a, 0xe7, 0x29, 0x8b, 0x36, 0x6b, 0xfb, 0x28,
+			0x68, 0xfc, 0x79, 0xfc, 0x82, 0x2b, 0x1a, 0x62,
+		},
+		.traffic_key_len = 20,
+	},
 	/* HMAC-SHA-1-96, 1-byte master key */
 	{
 		.alg = 1,
@@ -1337,6 +1347,16 @@ static const struct tcp_authopt_test_kdf tcp_authopt_kdf_vectors[] = {
 			0x2d, 0xe1, 0xb6, 0x96, 0x73, 0x20, 0xe2, 0x37,
 		},
 		.traffic_key_len = 20,
+	},
+	/* AES-128-CMAC-96, 0-byte master key */
+	{
+		.alg = 2,
+		.mkt_len = 0,
+		.traffic_key = {
+			0x9f, 0x35, 0x10, 0xd7, 0xf6, 0x00, 0x18, 0xa7, 0x88, 0x76, 0x5f, 0x92,
+			0x0b, 0x6e, 0x27, 0x88,
+		},
+		.traffic_key_len = 16,
 	},
 	/* AES-128-CMAC-96, 1-byte master key */
 	{

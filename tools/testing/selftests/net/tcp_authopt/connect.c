@@ -6,10 +6,15 @@
  *
  *	A: va 198.51.100.1/24 2001:db8::1/64  <---->  B: vb 198.51.100.2/24 2001:db8::2/64
  *
- * B listens, A connects. Both namespaces enable net.ipv4.tcp_authopt, and both
- * sockets take part in TCP-AO (TCP_AUTHOPT set before listen/connect). Each
- * test runs for both RFC 5926 algorithms and for IPv4, IPv6 and IPv4-mapped
- * IPv6 sockets (keys then bound to the IPv4 peer address, as AF_INET).
+ * B listens, A connects. net.ipv4.tcp_authopt is enabled and both sockets
+ * take part in TCP-AO (TCP_AUTHOPT set before listen/connect). Each test runs
+ * for both RFC 5926 algorithms and for IPv4, IPv6 and IPv4-mapped IPv6
+ * sockets (keys then bound to the IPv4 peer address, as AF_INET), and for
+ * keys bound to the IPv4-mapped form of the peer (::ffff:a.b.c.d, which
+ * names the IPv4 peer) with an IPv4 socket on one side and an IPv6 one on
+ * the other: an IPv6 listener accepting an IPv4 client (HMAC-SHA-1), and an
+ * IPv6 client connecting to an IPv4 server through the mapped address
+ * (AES-128-CMAC).
  *
  * The process moves between the namespaces with setns(): a socket stays in the
  * namespace it was created in, so one thread drives both ends of a connection
@@ -70,51 +75,81 @@ FIXTURE(conn) {
 
 FIXTURE_VARIANT(conn) {
 	int alg;
-	int family;		/* of the sockets */
-	const char *sock_addr[2];	/* socket address of each side */
+	int family[2];		/* of each side's sockets */
+	const char *bind_b;	/* B's listening address */
+	/* The other side's address, as the sockets of each side name it. */
+	const char *peer[2];
 	const char *key_addr[2];	/* address the keys of each side bind to */
 };
 
 FIXTURE_VARIANT_ADD(conn, hmac_sha1_ipv4) {
 	.alg = TCP_AUTHOPT_ALG_HMAC_SHA_1_96,
-	.family = AF_INET,
-	.sock_addr = { ADDR4_A, ADDR4_B },
+	.family = { AF_INET, AF_INET },
+	.bind_b = ADDR4_B,
+	.peer = { ADDR4_B, ADDR4_A },
 	.key_addr = { ADDR4_A, ADDR4_B },
 };
 
 FIXTURE_VARIANT_ADD(conn, hmac_sha1_ipv6) {
 	.alg = TCP_AUTHOPT_ALG_HMAC_SHA_1_96,
-	.family = AF_INET6,
-	.sock_addr = { ADDR6_A, ADDR6_B },
+	.family = { AF_INET6, AF_INET6 },
+	.bind_b = ADDR6_B,
+	.peer = { ADDR6_B, ADDR6_A },
 	.key_addr = { ADDR6_A, ADDR6_B },
 };
 
 FIXTURE_VARIANT_ADD(conn, hmac_sha1_mapped) {
 	.alg = TCP_AUTHOPT_ALG_HMAC_SHA_1_96,
-	.family = AF_INET6,
-	.sock_addr = { MAPPED_A, MAPPED_B },
+	.family = { AF_INET6, AF_INET6 },
+	.bind_b = MAPPED_B,
+	.peer = { MAPPED_B, MAPPED_A },
 	.key_addr = { ADDR4_A, ADDR4_B },
 };
 
 FIXTURE_VARIANT_ADD(conn, aes_cmac_ipv4) {
 	.alg = TCP_AUTHOPT_ALG_AES_128_CMAC_96,
-	.family = AF_INET,
-	.sock_addr = { ADDR4_A, ADDR4_B },
+	.family = { AF_INET, AF_INET },
+	.bind_b = ADDR4_B,
+	.peer = { ADDR4_B, ADDR4_A },
 	.key_addr = { ADDR4_A, ADDR4_B },
 };
 
 FIXTURE_VARIANT_ADD(conn, aes_cmac_ipv6) {
 	.alg = TCP_AUTHOPT_ALG_AES_128_CMAC_96,
-	.family = AF_INET6,
-	.sock_addr = { ADDR6_A, ADDR6_B },
+	.family = { AF_INET6, AF_INET6 },
+	.bind_b = ADDR6_B,
+	.peer = { ADDR6_B, ADDR6_A },
 	.key_addr = { ADDR6_A, ADDR6_B },
 };
 
 FIXTURE_VARIANT_ADD(conn, aes_cmac_mapped) {
 	.alg = TCP_AUTHOPT_ALG_AES_128_CMAC_96,
-	.family = AF_INET6,
-	.sock_addr = { MAPPED_A, MAPPED_B },
+	.family = { AF_INET6, AF_INET6 },
+	.bind_b = MAPPED_B,
+	.peer = { MAPPED_B, MAPPED_A },
 	.key_addr = { ADDR4_A, ADDR4_B },
+};
+
+/*
+ * Keys bound to ::ffff:a.b.c.d, an IPv4 socket on one side and an IPv6 one on
+ * the other (one algorithm each: the address handling does not depend on it).
+ * A: IPv4 client, B: IPv6 listener.
+ */
+FIXTURE_VARIANT_ADD(conn, hmac_sha1_mapped_key_v6_listener) {
+	.alg = TCP_AUTHOPT_ALG_HMAC_SHA_1_96,
+	.family = { AF_INET, AF_INET6 },
+	.bind_b = MAPPED_B,
+	.peer = { ADDR4_B, MAPPED_A },
+	.key_addr = { MAPPED_A, MAPPED_B },
+};
+
+/* A: IPv6 client connecting to ::ffff:B, B: IPv4 listener. */
+FIXTURE_VARIANT_ADD(conn, aes_cmac_mapped_key_v6_client) {
+	.alg = TCP_AUTHOPT_ALG_AES_128_CMAC_96,
+	.family = { AF_INET6, AF_INET },
+	.bind_b = ADDR4_B,
+	.peer = { MAPPED_B, ADDR4_A },
+	.key_addr = { MAPPED_A, MAPPED_B },
 };
 
 FIXTURE_SETUP(conn)
@@ -174,16 +209,16 @@ static int listen_on_b(struct _test_data_conn *self, const struct _fixture_varia
 	ret = ns_enter(self->e.ns[B]);
 	if (ret)
 		return ret;
-	fd = tcp_socket(variant->family, flags);
+	fd = tcp_socket(variant->family[B], flags);
 	if (fd < 0)
 		return fd;
 	self->listener = fd;
 	if (self->md5) {
-		ret = md5_set(fd, variant->sock_addr[A]);
+		ret = md5_set(fd, variant->peer[B]);
 		if (ret)
 			return ret;
 	}
-	len = sockaddr_fill(&ss, variant->sock_addr[B], PORT);
+	len = sockaddr_fill(&ss, variant->bind_b, PORT);
 	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 8))
 		return -errno;
 	return 0;
@@ -197,11 +232,11 @@ static int client_a(struct _test_data_conn *self, const struct _fixture_variant_
 	ret = ns_enter(self->e.ns[A]);
 	if (ret)
 		return ret;
-	fd = tcp_socket(variant->family, self->untouched ? UNTOUCHED : 0);
+	fd = tcp_socket(variant->family[A], self->untouched ? UNTOUCHED : 0);
 	if (fd < 0)
 		return fd;
 	self->client = fd;
-	return self->md5 ? md5_set(fd, variant->sock_addr[B]) : 0;
+	return self->md5 ? md5_set(fd, variant->peer[A]) : 0;
 }
 
 /* The connection must not come up: A does not connect, B accepts nothing. */
@@ -210,7 +245,7 @@ static void expect_no_connection_from_a(struct __test_metadata *_metadata,
 					const struct _fixture_variant_conn *variant)
 {
 	ASSERT_EQ(0, client_a(self, variant));
-	expect_no_connection(_metadata, self->client, self->listener, variant->sock_addr[B], PORT,
+	expect_no_connection(_metadata, self->client, self->listener, variant->peer[A], PORT,
 			     NO_CONNECT_MS);
 }
 
@@ -220,7 +255,7 @@ static void establish(struct __test_metadata *_metadata, struct _test_data_conn 
 {
 	ASSERT_EQ(0, client_a(self, variant));
 	self->server = connect_accept(_metadata, self->client, self->listener,
-				      variant->sock_addr[B], PORT);
+				      variant->peer[A], PORT);
 }
 
 /* @bytes each way at the same time, every byte checked, then both FINs. */
@@ -261,6 +296,24 @@ TEST_F_TIMEOUT(conn, transfer, 20)
 		/* The peer asks for the key it receives with: ours. */
 		EXPECT_EQ(me, opt.recv_rnextkeyid) TH_LOG("%s", side_name(side));
 	}
+	expect_counters_unchanged(_metadata, &self->e);
+}
+
+/*
+ * Empty master keys (keylen 0) on both sides: the connection is
+ * authenticated like any other.
+ */
+TEST_F(conn, empty_key)
+{
+	ASSERT_EQ(0, add_key_on(self, variant, A, ""));
+	ASSERT_EQ(0, add_key_on(self, variant, B, ""));
+	ASSERT_EQ(0, listen_on_b(self, variant, 0));
+	establish(_metadata, self, variant);
+
+	transfer_check(_metadata, self, PLAIN_BYTES);
+
+	expect_authopt(_metadata, "A", self->client, true, ID_A, ID_B);
+	expect_authopt(_metadata, "B", self->server, true, ID_B, ID_A);
 	expect_counters_unchanged(_metadata, &self->e);
 }
 
@@ -387,9 +440,9 @@ TEST_F(conn, fastopen)
 	active = tcpext_counter(self->e.netstat[A], "TCPFastOpenActive");
 	ASSERT_LE(0, active);
 
-	self->client = tcp_socket(variant->family, 0);
+	self->client = tcp_socket(variant->family[A], 0);
 	ASSERT_LE(0, self->client);
-	len = sockaddr_fill(&ss, variant->sock_addr[B], PORT);
+	len = sockaddr_fill(&ss, variant->peer[A], PORT);
 	ret = sendto(self->client, msg, sizeof(msg), MSG_FASTOPEN, (struct sockaddr *)&ss, len);
 	ASSERT_EQ((ssize_t)sizeof(msg), ret) TH_LOG("sendto(MSG_FASTOPEN): %m");
 	self->server = accept_wait(self->listener, CONNECT_MS);
@@ -466,9 +519,9 @@ TEST_F(conn, all_sockets_off)
 
 	transfer_check(_metadata, self, PLAIN_BYTES);
 
-	/* Not taking part: TCP_AUTHOPT reads back nothing at all. */
-	ASSERT_EQ(0, authopt_get(self->client, &opt));
-	EXPECT_EQ(0u, opt.flags);
+	/* Never used the options: TCP_AUTHOPT has nothing to read back. */
+	EXPECT_EQ(-ENOENT, authopt_get(self->client, &opt));
+	EXPECT_EQ(-ENOENT, authopt_get(self->server, &opt));
 	expect_counters_unchanged(_metadata, &self->e);
 }
 

@@ -3,7 +3,7 @@
 """Generate net/ipv4/tcp_authopt_test_vectors.h for the tcp_authopt KUnit suite.
 
 The RFC 9235 vectors come from tcp_authopt_test/rfc9235_vectors.txt; the KDF
-cases for 1/16/20/80-byte master keys are computed with the Python reference
+cases for 0/1/16/20/80-byte master keys are computed with the Python reference
 implementation (tcp_authopt_test/tcp_authopt_algo.py), whose results are
 pinned and cross-checked in tcp_authopt_test/test_vectors.py.
 

@@ -249,6 +249,7 @@ enum {
 	C_UNEXPECTED,
 	C_MD5ANDAO,
 	C_MALFORMED,
+	C_BADMAC,
 	C_COUNT
 };
 
@@ -259,6 +260,7 @@ static const char * const counter_name[C_COUNT] = {
 	[C_UNEXPECTED] = "TCPAuthOptUnexpected",
 	[C_MD5ANDAO] = "TCPAuthOptMD5AndAO",
 	[C_MALFORMED] = "TCPAuthOptMalformed",
+	[C_BADMAC] = "TCPAuthOptBadMAC",
 };
 
 /*

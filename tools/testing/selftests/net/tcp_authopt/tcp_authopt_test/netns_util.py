@@ -32,11 +32,12 @@ KEY_DEL = 1 << 0
 KEY_EXCLUDE_OPTS = 1 << 1
 KEY_ADDR_BIND = 1 << 2
 
-# The /proc/net/netstat TcpExt counters of this series.
-AO_COUNTERS = ("TCPAuthOptFailure", "TCPAuthOptRequired",
-               "TCPAuthOptKeyNotFound", "TCPAuthOptUnexpected",
-               "TCPAuthOptMD5AndAO", "TCPAuthOptMalformed",
-               "TCPAuthOptIcmpIgnored")
+# The /proc/net/netstat TcpExt counters of this series. TCPAuthOptFailure
+# counts every segment TCP-AO drops; the others count them by reason.
+AO_DROP_REASONS = ("TCPAuthOptBadMAC", "TCPAuthOptRequired",
+                   "TCPAuthOptKeyNotFound", "TCPAuthOptUnexpected",
+                   "TCPAuthOptMD5AndAO", "TCPAuthOptMalformed")
+AO_COUNTERS = ("TCPAuthOptFailure",) + AO_DROP_REASONS + ("TCPAuthOptIcmpIgnored",)
 
 CLONE_NEWNET = 0x40000000
 IFNAME = "veth0"
@@ -257,8 +258,14 @@ def counters_delta(before, after):
 def expect_counters(ns, before, expect, timeout=2.0, settle=0.1):
     """Wait until the TCP-AO counters of @ns moved by exactly @expect.
 
-    After they did, wait @settle more to catch any further increment.
+    @expect names drops by reason; TCPAuthOptFailure, which counts them
+    all, is added unless given. After the counters moved, wait @settle
+    more to catch any further increment.
     """
+    expect = dict(expect)
+    drops = sum(n for name, n in expect.items() if name in AO_DROP_REASONS)
+    if drops and "TCPAuthOptFailure" not in expect:
+        expect["TCPAuthOptFailure"] = drops
     deadline = time.monotonic() + timeout
     while (counters_delta(before, ns.ao_counters()) != expect and
            time.monotonic() < deadline):

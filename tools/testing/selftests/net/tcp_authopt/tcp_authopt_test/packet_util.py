@@ -330,9 +330,13 @@ class AoWire:
         self.update()
         return self.tracker.sign(ip)
 
-    def assert_all_signed(self, exempt=()):
-        """Every TCP segment so far carries TCP-AO with a MAC that verifies.
+    def assert_all_signed(self, exempt=(), mtu=1500):
+        """Every TCP segment so far carries TCP-AO with a MAC that verifies,
+        and fits the link's @mtu.
 
+        A packet larger than the MTU is a GSO super-packet, which a capture
+        on veth sees whole: on a real link it is cut into segments that all
+        carry the one MAC made over all of them, and the peer drops them.
         @exempt: ip bytes of segments known to be legitimately unsigned.
         """
         self.update()
@@ -341,4 +345,8 @@ class AoWire:
                if not c.ok and c.ip not in exempt]
         assert not bad, (f"{len(bad)} of {len(self.checked)} segments without a valid "
                          "TCP-AO:\n" + "\n".join(bad))
+        big = [f"{describe(c.ip)}: {len(c.ip)} bytes" for c in self.checked
+               if len(c.ip) > mtu]
+        assert not big, (f"{len(big)} GSO super-packets on a TCP-AO connection "
+                         f"(MTU {mtu}):\n" + "\n".join(big))
         return self.checked

@@ -98,7 +98,7 @@ def test_rst_bad_mac(pair, family):
     live = Live(pair, family)
     rst = live.wire.sign(live.forge(RST | ACK, live.ao()))
     mac = algo.find_authopt(algo.parse_ip_packet(rst).tcphdr).mac
-    live.inject(set_mac(rst, mac[:-1] + bytes([mac[-1] ^ 1])), {"TCPAuthOptFailure": 1})
+    live.inject(set_mac(rst, mac[:-1] + bytes([mac[-1] ^ 1])), {"TCPAuthOptBadMAC": 1})
     live.exchange()
 
 
@@ -184,7 +184,7 @@ def test_replay_from_earlier_connection(pair, family):
     first.exchange(b"2")
     # Captured from the first connection: its MAC was right then, but the
     # traffic keys of the new connection come from other ISNs.
-    first.inject(fix_tcp_checksum(old), {"TCPAuthOptFailure": 1})
+    first.inject(fix_tcp_checksum(old), {"TCPAuthOptBadMAC": 1})
     first.exchange(b"3")
 
 

@@ -6,7 +6,7 @@
 * load_rfc9187(): RFC 9187's SNE validation sequence from
   rfc9187_sne_sequence.txt;
 * KDF_MKT_LENS / kdf_test_mkt() / KDF_TEST_CONTEXT: the extra KDF cases
-  (master keys of 1, 16, 20 and 80 bytes) whose outputs are pinned in
+  (master keys of 0, 1, 16, 20 and 80 bytes; an empty key is valid) whose outputs are pinned in
   test_vectors.py and exported to the kernel KUnit suite by
   gen_kunit_vectors.py.
 """
@@ -24,7 +24,7 @@ RFC9187_FILE = DATA_DIR / "rfc9187_sne_sequence.txt"
 # Extra KDF cases: MKT byte i is (i * 7 + 1) & 0xff, for each length below,
 # with a fixed IPv4 context 192.0.2.1:4660 -> 198.51.100.2:179,
 # src ISN 0x01020304, dst ISN 0xa0b0c0d0.
-KDF_MKT_LENS = (1, 16, 20, 80)
+KDF_MKT_LENS = (0, 1, 16, 20, 80)
 KDF_TEST_CONTEXT = kdf_context("192.0.2.1", "198.51.100.2", 4660, 179,
                                0x01020304, 0xA0B0C0D0)
 
