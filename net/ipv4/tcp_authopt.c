@@ -138,12 +138,14 @@ void tcp_authopt_key_put(struct tcp_authopt_key_info *key)
 
 /* Change the list with readers told to retry; db->mutex held. */
 static void tcp_authopt_keydb_write_begin(struct tcp_authopt_keydb *db)
+	__acquires(&db->lock)
 {
 	spin_lock_bh(&db->lock);
 	write_seqcount_begin(&db->seq);
 }
 
 static void tcp_authopt_keydb_write_end(struct tcp_authopt_keydb *db)
+	__releases(&db->lock)
 {
 	write_seqcount_end(&db->seq);
 	spin_unlock_bh(&db->lock);

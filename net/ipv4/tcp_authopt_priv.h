@@ -231,8 +231,7 @@ struct tcp_authopt_flow {
 	__be16 sport, dport;
 };
 
-/*
- * What signing or verifying needs of a connection whose key set cannot be
+/* What signing or verifying needs of a connection whose key set cannot be
  * used (request and TIME-WAIT sockets, replies sent without the socket
  * lock): keys come from the database, traffic keys are derived on the spot.
  */

@@ -94,8 +94,12 @@ bool tcp_authopt_sk_is_v4(const struct sock *sk)
 
 /**
  * tcp_authopt_flow_sk() - our direction of a full or TIME-WAIT socket
- * @sk: the socket (only sock_common fields are read)
+ * @sk: the socket
  * @f: output; we are the source
+ *
+ * The local port is the one on the wire: once a connection is closed
+ * (a RST sent by tcp_close() or tcp_disconnect()), inet_num may already
+ * be 0, inet_sport is not.
  */
 void tcp_authopt_flow_sk(const struct sock *sk, struct tcp_authopt_flow *f)
 {
@@ -108,7 +112,10 @@ void tcp_authopt_flow_sk(const struct sock *sk, struct tcp_authopt_flow *f)
 		f->saddr.v6 = sk->sk_v6_rcv_saddr;
 		f->daddr.v6 = sk->sk_v6_daddr;
 	}
-	f->sport = htons(sk->sk_num);
+	if (sk->sk_state == TCP_TIME_WAIT)
+		f->sport = inet_twsk(sk)->tw_sport;
+	else
+		f->sport = inet_sk(sk)->inet_sport;
 	f->dport = sk->sk_dport;
 }
 

@@ -184,20 +184,6 @@ static int add_key_on(struct _test_data_conn *self, const struct _fixture_varian
 	return key_add(variant->alg, ID_B, ID_A, secret, variant->key_addr[A]);
 }
 
-/* A TCP-MD5 (RFC 2385) key on socket @fd for peer @peer. */
-static int md5_set(int fd, const char *peer)
-{
-	struct tcp_md5sig md5 = { .tcpm_keylen = sizeof(SECRET) - 1 };
-	struct sockaddr_storage ss;
-
-	sockaddr_fill(&ss, peer, 0);
-	memcpy(&md5.tcpm_addr, &ss, sizeof(ss));
-	memcpy(md5.tcpm_key, SECRET, sizeof(SECRET) - 1);
-	if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5)))
-		return -errno;
-	return 0;
-}
-
 /* B listens on PORT, with TCP_AUTHOPT @flags. */
 static int listen_on_b(struct _test_data_conn *self, const struct _fixture_variant_conn *variant,
 		       __u32 flags)
@@ -214,7 +200,7 @@ static int listen_on_b(struct _test_data_conn *self, const struct _fixture_varia
 		return fd;
 	self->listener = fd;
 	if (self->md5) {
-		ret = md5_set(fd, variant->peer[B]);
+		ret = md5_set(fd, variant->peer[B], SECRET);
 		if (ret)
 			return ret;
 	}
@@ -236,7 +222,7 @@ static int client_a(struct _test_data_conn *self, const struct _fixture_variant_
 	if (fd < 0)
 		return fd;
 	self->client = fd;
-	return self->md5 ? md5_set(fd, variant->peer[A]) : 0;
+	return self->md5 ? md5_set(fd, variant->peer[A], SECRET) : 0;
 }
 
 /* The connection must not come up: A does not connect, B accepts nothing. */

@@ -25,6 +25,7 @@
 #include "middlebox.h"
 
 #define PORT		179
+#define MD5_SECRET	"tcp-md5 loss selftest"
 #define PORT_A		40001	/* A's port when it must be fixed */
 #define PORT_B		40002	/* B's port in a simultaneous open */
 
@@ -779,6 +780,53 @@ TEST_F(loss, time_wait_key_added)
 	EXPECT_EQ(0, ret) TH_LOG("A: state %d, not CLOSED, after %d ms", last, 2 * CLOSE_MS);
 	EXPECT_EQ(0, counter_delta(_metadata, &self->m.e, B, C_FAILURE))
 		TH_LOG("B's TIME-WAIT socket dropped A's FIN");
+	expect_no_drops(_metadata, self);
+}
+
+/*
+ * The same with a TCP-MD5 connection: both sockets take part in TCP-AO but
+ * have MD5 keys for each other and no TCP-AO key when they connect. Once
+ * B is in TIME-WAIT a TCP-AO key for A is added there, and the final ACK
+ * is lost: B's TIME-WAIT answers A's FIN retransmissions with MD5, as the
+ * connection ran, not TCP-AO, and A gets CLOSED without counting a
+ * segment without MD5. (On plain TCP variants the sockets do not take
+ * part; MD5 works as always.)
+ */
+TEST_F(loss, time_wait_md5_key_added)
+{
+	int port, ret, last;
+	long long md5_missing;
+
+	listen_b(_metadata, self, variant);
+	ASSERT_EQ(0, md5_set(self->listener, variant->addr[A], MD5_SECRET));
+	client_new(_metadata, self, variant, 0);
+	ASSERT_EQ(0, md5_set(self->client, variant->addr[B], MD5_SECRET));
+	self->server = connect_accept(_metadata, self->client, self->listener,
+				      variant->addr[B], PORT);
+	transfer(_metadata, self, SMALL, SMALL, XFER_MS);
+	if (variant->alg) {
+		expect_authopt(_metadata, "A", self->client, false, -1, -1);
+		expect_authopt(_metadata, "B", self->server, false, -1, -1);
+	}
+	port = mb_local_port(self->client);
+	md5_missing = tcpext(self, A, "TCPMD5NotFound");
+
+	close_first_half(_metadata, self, B);
+	ASSERT_EQ(0, mb_nft(&self->m, MB_DROP_ALL(MB_B2A, "b2a")));
+	ASSERT_EQ(0, shutdown(self->client, SHUT_WR));
+	ASSERT_EQ(0, mb_wait_eof(self->server, CLOSE_MS));
+	wait_state(_metadata, "B", self->server, MB_CLOSE, CLOSE_MS);
+	ASSERT_EQ(0, ns_enter(self->m.e.ns[B]));
+	ASSERT_EQ(MB_TIME_WAIT, mb_proc_state(PORT, port));
+	key_on(_metadata, self, variant, B);
+	ASSERT_EQ(0, mb_list(&self->m));
+	EXPECT_LE(1, mb_counter(&self->m, "b2a"));
+	ASSERT_EQ(0, mb_flush(&self->m));
+
+	ret = mb_wait_state(self->client, MB_CLOSE, 2 * CLOSE_MS, &last);
+	EXPECT_EQ(0, ret) TH_LOG("A: state %d, not CLOSED, after %d ms", last, 2 * CLOSE_MS);
+	EXPECT_EQ(md5_missing, tcpext(self, A, "TCPMD5NotFound"))
+		TH_LOG("A got TIME-WAIT replies without MD5");
 	expect_no_drops(_metadata, self);
 }
 

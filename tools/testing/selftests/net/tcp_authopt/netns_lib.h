@@ -489,6 +489,24 @@ static inline int key_in(struct env *e, int side, const struct key_spec *ks)
 	return ret ? ret : key_set(ks);
 }
 
+/*
+ * A TCP-MD5 (RFC 2385) key on @fd for @peer, or with a NULL @secret its
+ * deletion. Returns 0 or -errno.
+ */
+static inline int md5_set(int fd, const char *peer, const char *secret)
+{
+	struct tcp_md5sig md5 = {};
+	struct sockaddr_storage ss;
+
+	sockaddr_fill(&ss, peer, 0);
+	memcpy(&md5.tcpm_addr, &ss, sizeof(ss));
+	if (secret) {
+		md5.tcpm_keylen = strlen(secret);
+		memcpy(md5.tcpm_key, secret, md5.tcpm_keylen);
+	}
+	return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5)) ? -errno : 0;
+}
+
 /* A key of the current namespace bound to the address @peer (its family is the key's). */
 static inline int key_add(int alg, int send_id, int recv_id, const char *secret,
 			  const char *peer)

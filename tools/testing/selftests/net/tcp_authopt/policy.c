@@ -216,21 +216,6 @@ static void add_pair_keys(struct __test_metadata *_metadata, struct env *e,
 	}
 }
 
-/* A TCP-MD5 (RFC 2385) key on @fd for @peer, or with a NULL @secret its deletion. */
-static int md5_set(int fd, const char *peer, const char *secret)
-{
-	struct tcp_md5sig md5 = {};
-	struct sockaddr_storage ss;
-
-	sockaddr_fill(&ss, peer, 0);
-	memcpy(&md5.tcpm_addr, &ss, sizeof(ss));
-	if (secret) {
-		md5.tcpm_keylen = strlen(secret);
-		memcpy(md5.tcpm_key, secret, md5.tcpm_keylen);
-	}
-	return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5)) ? -errno : 0;
-}
-
 /* net.ipv4.tcp_authopt_all_sockets = 1 in both namespaces. */
 static void all_sockets_on(struct __test_metadata *_metadata, struct env *e)
 {
@@ -620,6 +605,128 @@ TEST_F(policy, plain_stays_plain)
 	expect_authopt(_metadata, "A new", fd[A], true, ID_A, ID_B);
 	expect_authopt(_metadata, "B new", fd[B], true, ID_B, ID_A);
 	expect_no_ao_drops(_metadata, self);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Resets of aborted connections are signed for their port                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A connection aborted by close() (SO_LINGER 0, a listener closing with
+ * children not yet accepted) or by connect(AF_UNSPEC) sends its RST after
+ * it was unhashed from its local port: the RST must still be signed with
+ * the traffic key of the connection's ports, or the peer drops it and
+ * keeps a half-open connection. Each test checks that the peer's socket
+ * is reset and that it counted no TCP-AO drop.
+ */
+
+/* No TCP-AO drop on either side (BadMAC included where the kernel has it). */
+static void expect_reset_signed(struct __test_metadata *_metadata,
+				struct _test_data_policy *self)
+{
+	expect_counters_unchanged(_metadata, &self->e);
+	EXPECT_EQ(0, more_delta(_metadata, self, B, M_BADMAC));
+}
+
+/* A listens on PORT2, B connects: @child is A's end if accepted, else -1. */
+static int abort_setup(struct __test_metadata *_metadata, struct _test_data_policy *self,
+		       const struct params *p, int *listener, int *child, bool accept_it)
+{
+	struct env *e = &self->e;
+	int fd;
+
+	add_pair_keys(_metadata, e, p);
+	*listener = listen_at(_metadata, e, A, p->addr[A], PORT2, 0, NULL);
+	fd = socket_in(_metadata, e, B, params_family(p), 0, NULL, p->addr[B], 0);
+	if (accept_it) {
+		*child = connect_accept(_metadata, fd, *listener, p->addr[A], PORT2);
+	} else {
+		*child = -1;
+		ASSERT_EQ(0, connect_wait(fd, p->addr[A], PORT2, CONNECT_MS));
+	}
+	return fd;
+}
+
+TEST_F(policy, abort_listener_close_unaccepted)
+{
+	int listener, child, fd;
+
+	fd = abort_setup(_metadata, self, variant->p, &listener, &child, false);
+	ASSERT_EQ(1, send(fd, "x", 1, 0));
+	close(listener);
+	expect_reset(_metadata, fd);
+	expect_reset_signed(_metadata, self);
+	close(fd);
+}
+
+TEST_F(policy, abort_listener_shutdown_unaccepted)
+{
+	int listener, child, fd;
+
+	fd = abort_setup(_metadata, self, variant->p, &listener, &child, false);
+	shutdown(listener, SHUT_RDWR);
+	expect_reset(_metadata, fd);
+	expect_reset_signed(_metadata, self);
+	close(listener);
+	close(fd);
+}
+
+TEST_F(policy, abort_accepted_linger0)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int listener, child, fd;
+
+	fd = abort_setup(_metadata, self, variant->p, &listener, &child, true);
+	ASSERT_EQ(0, setsockopt(child, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	close(child);
+	expect_reset(_metadata, fd);
+	expect_reset_signed(_metadata, self);
+	close(listener);
+	close(fd);
+}
+
+TEST_F(policy, abort_accepted_disconnect)
+{
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+	int listener, child, fd;
+
+	fd = abort_setup(_metadata, self, variant->p, &listener, &child, true);
+	ASSERT_EQ(0, connect(child, &sa, sizeof(sa)));
+	expect_reset(_metadata, fd);
+	expect_reset_signed(_metadata, self);
+	close(child);
+	close(listener);
+	close(fd);
+}
+
+/* A client on an ephemeral port, after a key change in its namespace. */
+TEST_F(policy, abort_client_linger0_after_key_change)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	const struct params *p = variant->p;
+	struct key_spec unrelated = {
+		.flags = TCP_AUTHOPT_KEY_ADDR_BIND,
+		.send_id = 1,
+		.recv_id = 1,
+		.alg = p->alg,
+		.secret = "unrelated",
+		.addr = addr_family(p->addr[A]) == AF_INET6 ? "2001:db8:1::9" : "203.0.113.9",
+	};
+	struct env *e = &self->e;
+	int listener, client, server;
+
+	add_pair_keys(_metadata, e, p);
+	listener = listen_at(_metadata, e, B, p->addr[B], PORT2, 0, NULL);
+	client = socket_in(_metadata, e, A, params_family(p), 0, NULL, p->addr[A], 0);
+	server = connect_accept(_metadata, client, listener, p->addr[B], PORT2);
+	exchange(_metadata, client, server, SMALL_BYTES, false);
+	ASSERT_EQ(0, key_in(e, A, &unrelated));
+	ASSERT_EQ(0, setsockopt(client, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	close(client);
+	expect_reset(_metadata, server);
+	expect_reset_signed(_metadata, self);
+	close(server);
+	close(listener);
 }
 
 TEST_HARNESS_MAIN
