@@ -5,19 +5,30 @@
 Each machine runs this script with its own kernel's ABI: ``--abi ours``
 (TCP_AUTHOPT_KEY, this series) or ``--abi upstream`` (TCP_AO_ADD_KEY, Linux
 6.7+). Both walk the same case matrix in the same order; in each case one
-side listens and the other connects, they exchange data both ways and check
-it by digest. Each case gets its own port, and the client retries until
-the server listens, so the two machines need no other synchronisation.
+side listens and the other connects and they exchange data both ways.
+Each direction of each case sends its own keyed stream (SHAKE-128 of a
+per-case key and the offset), checked byte by byte as it arrives: data
+duplicated, reordered, lost or from elsewhere fails at its offset; the
+SHA-256 of what came is only a summary. Each case gets its own port, and
+the client waits (SYN retransmissions) until the server listens, so the
+two machines need no other synchronisation.
 
 After the basic matrix come cases for large transfers, key rollover through
 RNextKeyID under traffic, sequence number wrap (connections put together in
 repair mode on both sides), signed resets and a wrong key. Cases that need
 both sides at the same point meet first on a plain TCP connection.
 
-Each side reads its TcpExt bad-MAC counter around every case: it must not
-move, except in the wrong-key cases, where it must on the side that gets
-the bad SYN. The sum of those deliberate counts is printed at the end
-("# excluded COUNTER N") for the final check of the caller.
+Each side checks that its own kernel reports the connection authenticated
+with the case's keys: ours through TCP_AUTHOPT (ACTIVE, KeyIDs sent and
+received), upstream through TCP_AO_INFO (segments verified on the socket,
+none bad, current and RNext key) and TCP_AO_GET_KEYS (verified with the
+case's key).
+
+Each side reads every TCP-AO and MD5 counter in TcpExt around every case;
+each case says which may move, and how far (see counter_rules()), and
+fails if any other does. The totals are printed at the end
+("# counted COUNTER N") so that the caller can check that nothing moved
+between the cases. --selftest checks these checkers without a network.
 
 Output is TAP, one line per case, as seen from this machine.
 """
@@ -27,6 +38,7 @@ import fcntl
 import hashlib
 import itertools
 import os
+import resource
 import select
 import socket
 import struct
@@ -61,9 +73,17 @@ WRAP_SEQ = ((1 << 32) - (64 << 10), (1 << 32) - (48 << 10) - 4321)
 REPAIR_MSS, REPAIR_WINDOW = 1400, 32768
 SYNC_PORT = BASE_PORT + 1000    # + case number: plain TCP meeting point
 PORT_B = BASE_PORT + 500        # + case number: B's port in repair mode
-# TcpExt counters: the bad-MAC one first, the others only reported.
-COUNTERS = {'ours': ('TCPAuthOptFailure', 'TCPAuthOptKeyNotFound', 'TCPAuthOptRequired'),
-            'upstream': ('TCPAOBad', 'TCPAOKeyNotFound', 'TCPAORequired')}
+# TcpExt counters checked around every case: all whose names start so,
+# and these must exist on the kernel of that ABI.
+COUNTER_PREFIXES = ('TCPAuthOpt', 'TCPAO', 'TCPMD5')
+COUNTERS = {'ours': ('TCPAuthOptFailure', 'TCPAuthOptBadMAC', 'TCPAuthOptRequired',
+                     'TCPAuthOptKeyNotFound', 'TCPAuthOptUnexpected', 'TCPAuthOptMD5AndAO',
+                     'TCPAuthOptMalformed', 'TCPAuthOptIcmpIgnored'),
+            'upstream': ('TCPAOGood', 'TCPAOBad', 'TCPAOKeyNotFound', 'TCPAORequired',
+                         'TCPAODroppedIcmps')}
+# ours: TCPAuthOptFailure counts every drop, once more by reason in these.
+OURS_REASONS = ('TCPAuthOptBadMAC', 'TCPAuthOptRequired', 'TCPAuthOptKeyNotFound',
+                'TCPAuthOptUnexpected', 'TCPAuthOptMD5AndAO', 'TCPAuthOptMalformed')
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -163,37 +183,83 @@ def ours_del_keys(case, is_client, family, peer):
 
 
 class Stream:
-    """Deterministic data of any size, so the other side can check it."""
+    """The bytes one side sends in one case: a keyed stream that never
+    repeats. Block i of BLOCK bytes is SHAKE-128(key || i), so every byte
+    depends on the case, the direction and its offset: data that arrives
+    twice, out of order, from another case or from the other direction
+    does not match where it lands."""
 
     BLOCK = 1 << 16
 
-    def __init__(self, tag):
-        seed = hashlib.sha256(tag).digest()
-        self.block = (seed * (self.BLOCK // len(seed) + 1))[:self.BLOCK]
+    def __init__(self, key):
+        self.key = key
+        self.blocks = {}
+
+    def block(self, index):
+        if index not in self.blocks:
+            if len(self.blocks) >= 4:
+                self.blocks.pop(next(iter(self.blocks)))
+            self.blocks[index] = hashlib.shake_128(
+                self.key + index.to_bytes(8, 'big')).digest(self.BLOCK)
+        return self.blocks[index]
 
     def chunk(self, offset, size):
-        start = offset % self.BLOCK
-        return (self.block[start:] + self.block[:start])[:size]
+        out = []
+        while size > 0:
+            index, start = divmod(offset, self.BLOCK)
+            part = self.block(index)[start:start + size]
+            out.append(part)
+            offset += len(part)
+            size -= len(part)
+        return out[0] if len(out) == 1 else b''.join(out)
 
-    def digest(self, size):
-        h = hashlib.sha256()
-        for off in range(0, size, self.BLOCK):
-            h.update(self.chunk(off, min(self.BLOCK, size - off)))
-        return h.digest()
+
+class StreamCheck:
+    """Checks a received stream as it arrives, each byte against the one
+    due at its offset; the SHA-256 of everything is only a summary."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.offset = 0
+        self.bad = None             # offset of the first wrong byte
+        self.sha = hashlib.sha256()
+
+    def feed(self, data):
+        if self.bad is None:
+            want = self.stream.chunk(self.offset, len(data))
+            if data != want:
+                self.bad = self.offset + next(i for i, (a, b) in enumerate(zip(data, want))
+                                              if a != b)
+        self.sha.update(data)
+        self.offset += len(data)
+
+    def summary(self):
+        wrong = '' if self.bad is None else f', WRONG DATA from byte {self.bad}'
+        return f'sha256 {self.sha.hexdigest()[:16]}{wrong}'
 
 
-def pump(conn, size, is_client, hook=None, progress=None):
-    """Send and receive size bytes at once; check what came by digest.
-    hook(sent, received), if given, runs every 20 ms or so meanwhile.
+def stream_key(case, role):
+    """Per case and direction (role: who sends, 'client' or 'server')."""
+    return hashlib.sha256(f'interop {case["num"]} {case["name"]} {role}'.encode()).digest()[:16]
+
+
+def case_streams(case, is_client):
+    """(what this side sends, the checker of what it receives)"""
+    me, other = ('client', 'server') if is_client else ('server', 'client')
+    return Stream(stream_key(case, me)), StreamCheck(Stream(stream_key(case, other)))
+
+
+def pump(conn, case, is_client, hook=None, progress=None):
+    """Send and receive case['size'] bytes at once; check what comes as it
+    comes. hook(sent, received), if given, runs every 20 ms or so meanwhile.
     progress, if given, is a dict kept up to date with 'sent', 'received'
     and 'step'; with it, a connection reset ends the loop and sets
-    progress['reset']. Returns (sent, received, digest matches)."""
+    progress['reset']. Returns (sent, received, StreamCheck)."""
     catch = (ConnectionResetError,) if progress is not None else ()
     if progress is None:
         progress = {}
-    mine = Stream(b'client' if is_client else b'server')
-    want = Stream(b'server' if is_client else b'client').digest(size)
-    got = hashlib.sha256()
+    size = case['size']
+    mine, check = case_streams(case, is_client)
     received = sent = 0
     conn.setblocking(False)
     deadline = time.monotonic() + 60 + size / 2e6
@@ -216,7 +282,7 @@ def pump(conn, size, is_client, hook=None, progress=None):
                 data = conn.recv(Stream.BLOCK)
                 if not data:
                     break
-                got.update(data)
+                check.feed(data)
                 received += len(data)
                 progressed = True
             except BlockingIOError:
@@ -226,14 +292,14 @@ def pump(conn, size, is_client, hook=None, progress=None):
             break
         if not progressed:
             select.select([conn], [conn] if sent < size else [], [], 0.02 if hook else 1)
-    return sent, received, got.digest() == want
+    return sent, received, check
 
 
 def exchange(conn, case, is_client, hook=None, before_close=None):
-    """Send and receive case['size'] bytes at once; check what came by digest.
+    """Send and receive case['size'] bytes at once, checked as they come.
     before_close(), if given, runs after the data and may return a problem."""
     size = case['size']
-    sent, received, digest_ok = pump(conn, size, is_client, hook)
+    sent, received, check = pump(conn, case, is_client, hook)
     problem = before_close() if before_close else None
     # Close cleanly and wait for the peer's FIN: then both sides have all
     # the data and the connection no longer needs its key.
@@ -249,9 +315,9 @@ def exchange(conn, case, is_client, hook=None, before_close=None):
     # FIN is acknowledged); only then may the key go away.
     if not wait_closed(conn, 15):
         return False, f'sent {sent} received {received}, our FIN never acknowledged'
-    ok = received == size and digest_ok and not extra and not problem
-    return ok, (f'sent {sent} received {received}{" and more" if extra else ""}'
-                f'{", " + problem if problem else ""}')
+    ok = received == size and check.bad is None and not extra and not problem
+    return ok, (f'sent {sent} received {received}{" and more" if extra else ""} '
+                f'({check.summary()}){", " + problem if problem else ""}')
 
 
 def wait_closed(conn, timeout):
@@ -273,6 +339,12 @@ def wait_acked(conn, timeout):
             return False
         time.sleep(0.02)
     return True
+
+
+def total_retrans(conn):
+    """tcpi_total_retrans: for a socket just connected, its SYN retransmissions."""
+    return struct.unpack_from('=I', conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104),
+                              100)[0]
 
 
 def endpoints(args, case):
@@ -322,6 +394,39 @@ def meet(args, case, num, listen):
     return conn
 
 
+def start_together(args):
+    """Both machines meet once before the first case (ours listens), so
+    that the one that booted first does not start the matrix alone: its
+    first case would fail, unreachable, and the next ones out of step."""
+    deadline = time.monotonic() + 120
+    if args.abi == 'ours':
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind((args.self4, SYNC_PORT))
+        ls.listen(1)
+        ls.settimeout(120)
+        try:
+            conn, _ = ls.accept()
+        finally:
+            ls.close()
+    else:
+        while True:
+            conn = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            conn.settimeout(5)
+            try:
+                conn.connect((args.peer4, SYNC_PORT))
+                break
+            except OSError:
+                # Refused or unreachable: the other machine is not up yet.
+                conn.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    with conn:
+        conn.settimeout(30)
+        meet_step(conn, b'S')
+
+
 def meet_step(conn, token):
     """Both sides send token and wait for the other's."""
     conn.sendall(token)
@@ -330,29 +435,59 @@ def meet_step(conn, token):
         raise CaseError(f'meeting point: expected {token!r}, got {got!r}')
 
 
-def run_case(args, num, case, port):
+def run_case(args, num, case, port, ctx):
+    """One case; ctx gets what the counter check needs ('syn_retrans': our
+    SYN retransmissions as the client, 'peer_syns': bad SYNs sent to us)."""
     if case['kind'] == 'wrap':
-        return run_wrap(args, num, case, port)
+        return run_wrap(args, num, case, port, ctx)
     if case['kind'] == 'wrongkey':
-        return run_wrongkey(args, num, case, port)
+        return run_wrongkey(args, num, case, port, ctx)
+    family, _, peer, is_client = endpoints(args, case)
+    socks = []
+    try:
+        return run_conn(args, case, port, ctx, socks)
+    finally:
+        for sock in socks:
+            sock.close()
+        if args.abi == 'ours':
+            # Keys belong to the namespace: take this case's keys away, on
+            # every way out, or the next case could pick them. The
+            # connection is over (see wait_closed()); an authenticated
+            # connection never falls back to unsigned segments, so
+            # deleting earlier would stall it.
+            ours_del_keys(case, is_client, family, peer)
+
+
+def run_conn(args, case, port, ctx, socks):
+    """A case on one connection; every socket opened goes into socks."""
     family, me, peer, is_client = endpoints(args, case)
     sock = socket.socket(family, socket.SOCK_STREAM)
+    socks.append(sock)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     add_keys(sock, args.abi, family, case, peer)
     if is_client:
+        # No listener yet: upstream answers a signed SYN with nothing, ours
+        # with an unsigned RST, which the client must drop (counted as
+        # "required") before it sends its SYN again. Either way no connect()
+        # may be refused: that would be an unsigned RST accepted.
         deadline = time.monotonic() + WAIT['connect']
+        retrans = 0
         while True:
             try:
                 sock.settimeout(5)
                 sock.connect((peer, port))
                 break
-            except (ConnectionRefusedError, socket.timeout, TimeoutError) as err:
+            except ConnectionRefusedError:
+                return False, 'connection refused: an RST without TCP-AO accepted'
+            except (socket.timeout, TimeoutError) as err:
+                retrans += total_retrans(sock)
+                sock.close()
                 if time.monotonic() > deadline:
                     return False, f'connect: {err}'
-                sock.close()
-                time.sleep(0.2)
                 sock = socket.socket(family, socket.SOCK_STREAM)
+                socks.append(sock)
                 add_keys(sock, args.abi, family, case, peer)
+        ctx['syn_retrans'] = retrans + total_retrans(sock)
         conn = sock
     else:
         sock.bind((me, port))
@@ -362,27 +497,75 @@ def run_case(args, num, case, port):
             conn, _ = sock.accept()
         except (socket.timeout, TimeoutError):
             return False, 'accept timed out'
+        socks.append(conn)
+    if case['kind'] == 'rollover':
+        return rollover(args, case, conn, is_client, family, peer, ctx)
+    if case['kind'] == 'rst':
+        return reset(args, case, conn, is_client, ctx)
+    return exchange(conn, case, is_client, before_close=lambda: auth_problem(
+        args, conn, my_ids(case, args.abi), ctx))
+
+
+# ---------------------------------------------------------------------------
+# Authenticated on both sides: each side asks its own kernel
+
+
+def ours_auth_problem(got, ids):
+    """got: TCP_AUTHOPT (flags, send_keyid, send_rnextkeyid, recv_keyid,
+    recv_rnextkeyid); ids: this side's (send_id, recv_id)."""
+    flags, send, send_rnext, recv, recv_rnext = got
+    problems = []
+    if not flags & FLAG_ACTIVE:
+        problems.append('not ACTIVE')
+    if (send, send_rnext) != tuple(ids):
+        problems.append(f'sends KeyID/RNextKeyID {send}/{send_rnext}, want {ids[0]}/{ids[1]}')
+    if (recv, recv_rnext) != (ids[1], ids[0]):
+        problems.append(f'received KeyID/RNextKeyID {recv}/{recv_rnext}, '
+                        f'want {ids[1]}/{ids[0]}')
+    return ', '.join(problems) or None
+
+
+def upstream_auth_problem(info, keys, ids, required_ok):
+    """info: ao_counters(); keys: ao_keys(); ids: this side's (sndid, rcvid);
+    required_ok: unsigned segments this socket may have dropped (RSTs
+    answering its SYNs before the listener was there)."""
+    problems = []
+    if not info['pkt_good']:
+        problems.append('no segment verified (pkt_good 0)')
+    for name in ('pkt_bad', 'pkt_key_not_found', 'pkt_dropped_icmp'):
+        if info[name]:
+            problems.append(f'{name} {info[name]}')
+    if info['pkt_ao_required'] > required_ok:
+        problems.append(f'pkt_ao_required {info["pkt_ao_required"]} > {required_ok} '
+                        f'(SYN retransmissions)')
+    if (info['current_key'], info['rnext']) != tuple(ids):
+        problems.append(f'current_key/rnext {info["current_key"]}/{info["rnext"]}, '
+                        f'want {ids[0]}/{ids[1]}')
+    good, bad = keys.get(tuple(ids), (0, 0))
+    if not good or bad:
+        problems.append(f'key {ids[0]}/{ids[1]} pkt_good {good} pkt_bad {bad}')
+    return ', '.join(problems) or None
+
+
+def auth_problem(args, conn, ids, ctx):
+    """None when our kernel says this connection is authenticated with the
+    case's keys; otherwise what is wrong. ctx['auth'] gets what it said."""
     try:
-        if case['kind'] == 'rollover':
-            return rollover(args, case, conn, is_client, family, peer)
-        if case['kind'] == 'rst':
-            return reset(args, case, conn, is_client)
-        ok, detail = exchange(conn, case, is_client)
-        if ok and args.abi == 'ours':
-            flags = struct.unpack('=I', conn.getsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT, 8)[:4])[0]
-            if not flags & (1 << 3):
-                return False, 'connection not reported ACTIVE'
-        return ok, detail
-    finally:
-        conn.close()
-        if conn is not sock:
-            sock.close()
         if args.abi == 'ours':
-            # Keys belong to the namespace: take this case's key away, or
-            # the next case could pick it. The connection is over (see
-            # wait_closed()); an authenticated connection never falls back
-            # to unsigned segments, so deleting earlier would stall it.
-            ours_del_keys(case, is_client, family, peer)
+            got = ours_authopt(conn)
+        else:
+            info, keys = ao_counters(conn), ao_keys(conn)
+    except OSError as err:
+        ctx['auth'] = f'no TCP-AO state: {err}'
+        return f'not authenticated ({ctx["auth"]})'
+    if args.abi == 'ours':
+        ctx['auth'] = (f'TCP_AUTHOPT flags {got[0]:#x} send {got[1]}/{got[2]} '
+                       f'recv {got[3]}/{got[4]}')
+        return ours_auth_problem(got, ids)
+    ctx['auth'] = (f'TCP_AO_INFO current/rnext {info["current_key"]}/{info["rnext"]} '
+                   f'good {info["pkt_good"]} bad {info["pkt_bad"]} '
+                   f'required {info["pkt_ao_required"]}; keys {keys}')
+    return upstream_auth_problem(info, keys, ids, ctx.get('syn_retrans', 0))
 
 
 # ---------------------------------------------------------------------------
@@ -401,6 +584,16 @@ def ao_info(conn):
     raw = raw_getsockopt(conn, TCP_AO_INFO, bytes(struct.calcsize(AO_INFO_FMT)))
     flags, _, current, rnext, *_ = struct.unpack(AO_INFO_FMT, raw)
     return flags, current, rnext
+
+
+def ao_counters(conn):
+    """upstream TCP_AO_INFO as a dict: current_key, rnext and pkt_* counters."""
+    raw = raw_getsockopt(conn, TCP_AO_INFO, bytes(struct.calcsize(AO_INFO_FMT)))
+    _, _, current, rnext, *counts = struct.unpack(AO_INFO_FMT, raw)
+    out = dict(zip(('pkt_good', 'pkt_bad', 'pkt_key_not_found', 'pkt_ao_required',
+                    'pkt_dropped_icmp'), counts))
+    out.update(current_key=current, rnext=rnext)
+    return out
 
 
 def raw_getsockopt(conn, opt, inp, optlen=None):
@@ -442,7 +635,7 @@ def ao_del_key(conn, family, peer, sndid, rcvid):
                     struct.pack('=iIHBBBBBB', 0, 0, 0, prefix, sndid, rcvid, 0, 0, 0))
 
 
-def rollover(args, case, conn, is_client, family, peer):
+def rollover(args, case, conn, is_client, family, peer, ctx):
     """Data flows with key 1; midway the driving side asks for key 2 through
     RNextKeyID; the other side must move its sending and its RNextKeyID to
     key 2. At the end both send and receive with key 2."""
@@ -494,9 +687,7 @@ def rollover(args, case, conn, is_client, family, peer):
             conn.setsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT, bytes(8))
             if not status():
                 return f'after clearing the lock: {state["now"]}'
-            if not ours_authopt(conn)[0] & FLAG_ACTIVE:
-                return 'connection not reported ACTIVE'
-            return None
+            return auth_problem(args, conn, k2, ctx)
         keys = ao_keys(conn)
         good2 = keys.get(tuple(k2), (0, 0))[0]
         if not good2:
@@ -506,7 +697,7 @@ def rollover(args, case, conn, is_client, family, peer):
         if tuple(k1) in left or not status():
             return f'key 1 still there after DEL: {left}, {state["now"]}'
         state['keys'] = keys
-        return None
+        return auth_problem(args, conn, k2, ctx)
 
     ok, detail = exchange(conn, case, is_client, hook, before_close)
     where = state.get('done', ('-', '-'))
@@ -520,17 +711,21 @@ def rollover(args, case, conn, is_client, family, peer):
 # Signed reset
 
 
-def reset(args, case, conn, is_client):
+def reset(args, case, conn, is_client, ctx):
     """Some data both ways, then the resetting side closes with SO_LINGER
     {1, 0} (a signed RST); the other side must see the connection reset."""
     resetting = case['rst_by_ours'] == (args.abi == 'ours')
     size = case['size']
     progress = {}
-    sent, received, digest_ok = pump(conn, size, is_client, progress=progress)
+    sent, received, check = pump(conn, case, is_client, progress=progress)
     conn.setblocking(True)
-    if not (sent == received == size and digest_ok):
-        return False, (f'sent {sent} received {received} digest {digest_ok}'
+    if not (sent == received == size and check.bad is None):
+        return False, (f'sent {sent} received {received} ({check.summary()})'
                        f'{" (reset in " + progress["step"] + ")" if "reset" in progress else ""}')
+    # Read before the reset: afterwards the connection is gone.
+    problem = auth_problem(args, conn, my_ids(case, args.abi), ctx)
+    if problem:
+        return False, problem
     if 'reset' in progress:
         # The reset may come as soon as our last data went out.
         state = conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
@@ -556,9 +751,10 @@ def reset(args, case, conn, is_client):
 # Wrong key
 
 
-def run_wrongkey(args, num, case, port):
-    """upstream uses another key byte: no connection. The server must count
-    the bad SYN (the counter check is in main())."""
+def run_wrongkey(args, num, case, port, ctx):
+    """upstream uses another key byte: no connection. The client tells how
+    many SYNs it sent; the server must count exactly these as bad (the
+    counter check is in main()), upstream also on its listening socket."""
     family, me, peer, is_client = endpoints(args, case)
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -567,16 +763,23 @@ def run_wrongkey(args, num, case, port):
         if is_client:
             with meet(args, case, num, False) as sync:
                 sock.settimeout(4)
+                syns = 0
                 try:
                     sock.connect((peer, port))
                     result = (False, 'connected with a wrong key')
                 except (socket.timeout, TimeoutError):
-                    result = (True, 'connect timed out')
+                    # Closing a SYN_SENT socket sends nothing: no SYN
+                    # goes out after this count.
+                    syns = 1 + total_retrans(sock)
+                    sock.close()
+                    result = (True, f'connect timed out after {syns} SYNs')
                 except OSError as err:
                     result = (False, f'connect: {type(err).__name__}: {err}')
-                sync.sendall(b'D')
+                sync.sendall(b'D %d\n' % syns)
                 sync.settimeout(15)
-                sync.recv(1)
+                got = sync.recv(1)
+                if got != b'D':
+                    return False, f'{result[1]}; the server answered {got!r}'
                 return result
         sock.bind((me, port))
         sock.listen(1)
@@ -588,9 +791,24 @@ def run_wrongkey(args, num, case, port):
                 return False, 'accepted a connection with a wrong key'
             if sync not in r:
                 return False, 'the client never said it was done'
-            time.sleep(0.2)
+            line = sync.makefile('rb').readline().split()
+            if len(line) != 2 or line[0] != b'D' or not int(line[1]):
+                return False, f'the client said {line}'
+            syns = ctx['peer_syns'] = int(line[1])
+            # Its last SYN may still be on the way: wait until it is counted.
+            bad = 'TCPAuthOptBadMAC' if args.abi == 'ours' else 'TCPAOBad'
+            deadline = time.monotonic() + 5
+            while (tcpext().get(bad, 0) - ctx['before'].get(bad, 0) < syns and
+                   time.monotonic() < deadline):
+                time.sleep(0.02)
+            detail = f'nothing accepted, the client sent {syns} SYNs'
+            ok = True
+            if args.abi == 'upstream':
+                info = ao_counters(sock)
+                detail += f'; listener pkt_bad {info["pkt_bad"]}'
+                ok = info['pkt_bad'] == syns and info['pkt_good'] == 0
             sync.sendall(b'D')
-            return True, 'nothing accepted'
+            return ok, detail
     finally:
         sock.close()
         if args.abi == 'ours':
@@ -610,7 +828,7 @@ def ao_repair_state(abi, conn):
     return struct.unpack('>II', raw[:8]) + struct.unpack('=II', raw[8:])
 
 
-def run_wrap(args, num, case, port):
+def run_wrap(args, num, case, port, ctx):
     """Both sides build the connection in repair mode from agreed sequence
     numbers just below 2^32 and agreed TCP-AO state (ISN = first seq - 1,
     SNEs 0), then move 4 MiB each way across the wrap."""
@@ -642,7 +860,8 @@ def run_wrap(args, num, case, port):
             sock.setsockopt(tcp, TCP_REPAIR_AUTHOPT,
                             struct.pack('=6I', *isns, 0, 0, seq_me, seq_peer))
         else:
-            sock.setsockopt(tcp, TCP_AO_REPAIR, struct.pack('>II', *isns) + struct.pack('=II', 0, 0))
+            sock.setsockopt(tcp, TCP_AO_REPAIR,
+                            struct.pack('>II', *isns) + struct.pack('=II', 0, 0))
         got = ao_repair_state(args.abi, sock)
         if got != isns + (0, 0):
             return False, f'TCP-AO repair state reads back as {got}'
@@ -666,7 +885,7 @@ def run_wrap(args, num, case, port):
                 sock.setsockopt(tcp, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP)
             if state['ao'] != isns + (1, 1):
                 return f'TCP-AO state (isns, snd_sne, rcv_sne) {state["ao"]}, want SNEs 1'
-            return None
+            return auth_problem(args, sock, my_ids(case, args.abi), ctx)
 
         ok, detail = exchange(sock, case, is_a, before_close=before_close)
         return ok, detail + f'; AO state {state.get("ao")}; {state.get("info")}'
@@ -737,31 +956,242 @@ def cases(size):
 
 
 def tcpext():
-    with open('/proc/net/netstat') as f:
-        lines = f.read().splitlines()
+    """TcpExt counters, and Tcp OutRsts (only reported) as 'Tcp.OutRsts'."""
     out = {}
-    for names, values in zip(lines[::2], lines[1::2]):
-        if names.startswith('TcpExt:'):
-            out.update(zip(names.split()[1:], map(int, values.split()[1:])))
+    for path in ('/proc/net/netstat', '/proc/net/snmp'):
+        with open(path) as f:
+            lines = f.read().splitlines()
+        for names, values in zip(lines[::2], lines[1::2]):
+            if names.startswith('TcpExt:'):
+                out.update(zip(names.split()[1:], map(int, values.split()[1:])))
+            elif names.startswith('Tcp:'):
+                out['Tcp.OutRsts'] = int(values.split()[names.split().index('OutRsts')])
     return out
+
+
+def counter_rules(abi, case, is_client, ctx):
+    """{counter: (least, most)} that may move in this case on this side;
+    every other tracked counter must stay still."""
+    inf = float('inf')
+    if case['kind'] == 'wrongkey':
+        if is_client:
+            return {}
+        # Exactly the SYNs the client says it sent, each a MAC mismatch.
+        n = ctx.get('peer_syns')
+        span = (n, n) if n else (1, inf)
+        if abi == 'ours':
+            return {'TCPAuthOptFailure': span, 'TCPAuthOptBadMAC': span}
+        return {'TCPAOBad': span}
+    rules = {'TCPAOGood': (1, inf)} if abi == 'upstream' else {}
+    # A client whose SYN came before the listener: from ours, an unsigned
+    # RST that the client drops, then its SYN again (see run_case()).
+    retrans = ctx.get('syn_retrans', 0)
+    if is_client and retrans:
+        if abi == 'ours':
+            rules.update(TCPAuthOptFailure=(0, retrans), TCPAuthOptRequired=(0, retrans))
+        else:
+            rules['TCPAORequired'] = (0, retrans)
+    return rules
+
+
+def counter_problems(abi, rules, delta):
+    """What moved against the rules; delta holds every tracked counter."""
+    problems = []
+    for name in sorted(set(delta) | set(rules)):
+        if name not in delta:
+            problems.append(f'{name} missing')
+            continue
+        least, most = rules.get(name, (0, 0))
+        if not least <= delta[name] <= most:
+            problems.append(f'{name} +{delta[name]} (may move {span_text(least, most)})')
+    if abi == 'ours' and 'TCPAuthOptFailure' in delta:
+        reasons = sum(delta.get(name, 0) for name in OURS_REASONS)
+        if reasons != delta['TCPAuthOptFailure']:
+            problems.append(f'TCPAuthOptFailure +{delta["TCPAuthOptFailure"]} but the '
+                            f'reasons add up to {reasons}')
+    return problems
+
+
+def span_text(least, most):
+    if most == float('inf'):
+        return f'{least}..'
+    return f'{least}' if least == most else f'{least}..{most}'
+
+
+def rules_text(rules):
+    return ' '.join(f'{n} {span_text(*r)}' for n, r in sorted(rules.items())) or 'none'
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def tracked(counters):
+    return sorted(n for n in counters if n.startswith(COUNTER_PREFIXES))
+
+
+# ---------------------------------------------------------------------------
+# The checkers checked, on any host (--selftest): each must reject what it
+# exists to reject.
+
+
+def feed_all(check, chunks):
+    for chunk in chunks:
+        check.feed(chunk)
+    return check
+
+
+def selftest():
+    results = []
+
+    def expect(name, got, want):
+        show = (lambda v: f'{len(v)} bytes') if isinstance(got, bytes) else repr
+        results.append((got == want, name if got == want else
+                        f'{name}: got {show(got)}, want {show(want)}'))
+
+    size = 5 * Stream.BLOCK + 4321
+    case = {'num': 3, 'name': 'selftest'}
+    data = Stream(stream_key(case, 'client')).chunk(0, size)
+    # Uneven pieces, many across block boundaries, as recv() gives them.
+    cuts = [0]
+    while cuts[-1] < size:
+        cuts.append(min(size, cuts[-1] + 1 + (cuts[-1] * 7919 + 12345) % 40000))
+    pieces = [data[a:b] for a, b in zip(cuts, cuts[1:])]
+    mid = len(pieces) // 2
+
+    def check():
+        return StreamCheck(Stream(stream_key(case, 'client')))
+
+    ok = feed_all(check(), pieces)
+    expect('in order, uneven pieces: first wrong byte', ok.bad, None)
+    expect('in order: digest', ok.sha.digest(), hashlib.sha256(data).digest())
+    expect('chunk() across blocks', Stream(stream_key(case, 'client')).chunk(70000, 70000),
+           data[70000:140000])
+    expect('no two blocks alike', len({data[i:i + Stream.BLOCK]
+                                       for i in range(0, 5 * Stream.BLOCK, Stream.BLOCK)}), 5)
+    dup = pieces[:mid + 1] + [pieces[mid]] + pieces[mid + 1:-1]
+    expect('a piece twice: wrong from', feed_all(check(), dup).bad, cuts[mid + 1])
+    swapped = pieces[:mid] + [pieces[mid + 1], pieces[mid]] + pieces[mid + 2:]
+    expect('two pieces swapped: wrong from', feed_all(check(), swapped).bad, cuts[mid])
+    expect('a piece lost', feed_all(check(), pieces[:mid] + pieces[mid + 1:]).bad, cuts[mid])
+    # The old stream repeated every 64 KiB: a block that comes again.
+    again = data[:Stream.BLOCK] + data[:Stream.BLOCK] + data[2 * Stream.BLOCK:]
+    expect('block 0 again in place of block 1: wrong from',
+           feed_all(check(), [again]).bad, Stream.BLOCK)
+    other_dir = Stream(stream_key(case, 'server')).chunk(0, size)
+    expect('the other direction', feed_all(check(), [other_dir]).bad is not None, True)
+    other_case = Stream(stream_key(dict(case, num=4), 'client')).chunk(0, size)
+    expect('another case', feed_all(check(), [other_case]).bad is not None, True)
+    flipped = bytearray(data)
+    flipped[size - 1] ^= 1
+    expect('last byte changed: wrong from', feed_all(check(), [bytes(flipped)]).bad, size - 1)
+
+    # Counters: what may move, per case and side.
+    xfer, wrong = {'kind': 'xfer'}, {'kind': 'wrongkey'}
+    names_up = dict.fromkeys(COUNTERS['upstream'], 0)
+    names_ours = dict.fromkeys(COUNTERS['ours'], 0)
+
+    def problems(abi, case, is_client, ctx, **moved):
+        base = dict(names_up if abi == 'upstream' else names_ours)
+        base.update(moved)
+        return bool(counter_problems(abi, counter_rules(abi, case, is_client, ctx), base))
+
+    expect('upstream server, Good+9', problems('upstream', xfer, False, {}, TCPAOGood=9), False)
+    expect('upstream server, nothing verified', problems('upstream', xfer, False, {}), True)
+    expect('upstream server, Bad+1',
+           problems('upstream', xfer, False, {}, TCPAOGood=9, TCPAOBad=1), True)
+    expect('upstream server, Required+1',
+           problems('upstream', xfer, False, {}, TCPAOGood=9, TCPAORequired=1), True)
+    expect('upstream client, 1 SYN retransmitted, Required+1',
+           problems('upstream', xfer, True, {'syn_retrans': 1}, TCPAOGood=9,
+                    TCPAORequired=1), False)
+    expect('upstream client, 1 SYN retransmitted, Required+2',
+           problems('upstream', xfer, True, {'syn_retrans': 1}, TCPAOGood=9,
+                    TCPAORequired=2), True)
+    expect('upstream client, Required+1 without a SYN retransmitted',
+           problems('upstream', xfer, True, {'syn_retrans': 0}, TCPAOGood=9,
+                    TCPAORequired=1), True)
+    expect('upstream client, DroppedIcmps+1',
+           problems('upstream', xfer, True, {}, TCPAOGood=9, TCPAODroppedIcmps=1), True)
+    expect('a counter missing',
+           bool(counter_problems('upstream', {'TCPAOGood': (1, 9)}, {})), True)
+    expect('ours, nothing moved', problems('ours', xfer, False, {}), False)
+    expect('ours, BadMAC+1 outside the wrong-key cases',
+           problems('ours', xfer, True, {}, TCPAuthOptFailure=1, TCPAuthOptBadMAC=1), True)
+    expect('ours wrong key server, 3 SYNs, 3 counted',
+           problems('ours', wrong, False, {'peer_syns': 3}, TCPAuthOptFailure=3,
+                    TCPAuthOptBadMAC=3), False)
+    expect('ours wrong key server, 3 SYNs, 2 counted',
+           problems('ours', wrong, False, {'peer_syns': 3}, TCPAuthOptFailure=2,
+                    TCPAuthOptBadMAC=2), True)
+    expect('ours wrong key server, a SYN counted as key not found',
+           problems('ours', wrong, False, {'peer_syns': 3}, TCPAuthOptFailure=3,
+                    TCPAuthOptBadMAC=2, TCPAuthOptKeyNotFound=1), True)
+    expect('ours wrong key client, Failure+1',
+           problems('ours', wrong, True, {}, TCPAuthOptFailure=1, TCPAuthOptBadMAC=1), True)
+    expect('ours, Failure+1 with no reason',
+           problems('ours', wrong, False, {'peer_syns': 1}, TCPAuthOptFailure=1), True)
+    expect('upstream wrong key server, 3 SYNs, Bad+3',
+           problems('upstream', wrong, False, {'peer_syns': 3}, TCPAOBad=3), False)
+    expect('upstream wrong key server, 3 SYNs, Bad+4',
+           problems('upstream', wrong, False, {'peer_syns': 3}, TCPAOBad=4), True)
+
+    # Authenticated, as each kernel reports it.
+    ids = (7, 8)
+    expect('ours ACTIVE, right KeyIDs', ours_auth_problem((FLAG_ACTIVE, 7, 8, 8, 7), ids), None)
+    expect('ours not ACTIVE', ours_auth_problem((0, 7, 8, 8, 7), ids) is not None, True)
+    expect('ours receives KeyID 9', ours_auth_problem((FLAG_ACTIVE, 7, 8, 9, 7), ids)
+           is not None, True)
+    good = {'pkt_good': 50, 'pkt_bad': 0, 'pkt_key_not_found': 0, 'pkt_ao_required': 0,
+            'pkt_dropped_icmp': 0, 'current_key': 7, 'rnext': 8}
+
+    def up(keys=None, required_ok=0, **change):
+        return upstream_auth_problem(dict(good, **change), {ids: (50, 0)} if keys is None
+                                     else keys, ids, required_ok) is not None
+
+    expect('upstream verified with the key', up(), False)
+    expect('upstream pkt_good 0', up(pkt_good=0), True)
+    expect('upstream pkt_bad 1', up(pkt_bad=1), True)
+    expect('upstream current_key 9', up(current_key=9), True)
+    expect('upstream nothing verified with the case key', up(keys={ids: (0, 0)}), True)
+    expect('upstream pkt_ao_required 1, no SYN retransmitted', up(pkt_ao_required=1), True)
+    expect('upstream pkt_ao_required 1, 1 SYN retransmitted',
+           up(pkt_ao_required=1, required_ok=1), False)
+
+    print('TAP version 13')
+    print(f'1..{len(results)}')
+    for num, (ok, text) in enumerate(results, 1):
+        print(f'{"ok" if ok else "not ok"} {num} {text}')
+    return 0 if all(ok for ok, _ in results) else 1
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--abi', choices=('ours', 'upstream'), required=True)
-    parser.add_argument('--self4', required=True)
-    parser.add_argument('--self6', required=True)
-    parser.add_argument('--peer4', required=True)
-    parser.add_argument('--peer6', required=True)
+    parser.add_argument('--abi', choices=('ours', 'upstream'))
+    parser.add_argument('--self4')
+    parser.add_argument('--self6')
+    parser.add_argument('--peer4')
+    parser.add_argument('--peer6')
     parser.add_argument('--size', type=int, default=4 << 20, help='bytes each way')
     parser.add_argument('--only', help='comma separated case numbers to run')
     parser.add_argument('--rounds', type=int, default=1, help='run the matrix this often')
     parser.add_argument('--flip-key', action='store_true',
                         help='change one byte of every key on this side (cases must fail)')
+    parser.add_argument('--selftest', action='store_true',
+                        help='only check the checkers, without a network (on any host)')
     args = parser.parse_args()
+    if args.selftest:
+        return selftest()
+    if not (args.abi and args.self4 and args.self6 and args.peer4 and args.peer6):
+        parser.error('--abi, --self4, --self6, --peer4 and --peer6 are required')
     if args.abi == 'ours':
         with open('/proc/sys/net/ipv4/tcp_authopt', 'w') as f:
             f.write('1')
+    missing = [n for n in COUNTERS[args.abi] if n not in tcpext()]
+    if missing:
+        print(f'Bail out! this kernel has no counter {", ".join(missing)}')
+        return 1
     matrix = cases(args.size)
     if args.flip_key:
         for case in matrix:
@@ -771,38 +1201,42 @@ def main():
             for num, case in enumerate(matrix, 1) if not only or num in only]
     print('TAP version 13')
     print(f'1..{len(runs)}')
+    try:
+        start_together(args)
+    except (OSError, CaseError) as err:
+        print(f'# the other machine never came to the start: {type(err).__name__}: {err}')
     failed = 0
-    names = COUNTERS[args.abi]
-    bad = names[0]
-    excluded = 0
+    counted = {}
     gone = []
-    for num, (rnd, case_num, case) in enumerate(runs, 1):
-        before = tcpext()
-        start = time.monotonic()
+    for num, (_, _, case) in enumerate(runs, 1):
+        case = dict(case, num=num)
+        ctx = {'before': tcpext()}
+        start, cpu = time.monotonic(), cpu_seconds()
         try:
-            ok, detail = run_case(args, num, case, BASE_PORT + num)
+            ok, detail = run_case(args, num, case, BASE_PORT + num, ctx)
         except (OSError, CaseError) as err:
             ok, detail = False, f'{type(err).__name__}: {err}'
-        took = time.monotonic() - start
+        took, cpu = time.monotonic() - start, cpu_seconds() - cpu
         peer_gone(detail, gone)
         after = tcpext()
-        delta = {n: after.get(n, 0) - before.get(n, 0) for n in names}
-        # The side that gets the bad SYN must count it; nobody else may.
-        expect_bad = (case['kind'] == 'wrongkey' and
-                      case['client_is_ours'] != (args.abi == 'ours'))
-        if expect_bad:
-            excluded += delta[bad]
-            if delta[bad] < 1:
-                ok, detail = False, f'{detail}; bad SYN not counted in {bad}'
-        elif delta[bad]:
-            ok, detail = False, f'{detail}; {bad} +{delta[bad]}'
+        names = tracked(set(after) | set(ctx['before']))
+        delta = {n: after.get(n, 0) - ctx['before'].get(n, 0) for n in names}
+        for name, moved in delta.items():
+            counted[name] = counted.get(name, 0) + moved
+        rules = counter_rules(args.abi, case, endpoints(args, case)[3], ctx)
+        problems = counter_problems(args.abi, rules, delta)
+        if problems:
+            ok, detail = False, f'{detail}; counters: {", ".join(problems)}'
         failed += not ok
         moved = ' '.join(f'{n}+{d}' for n, d in delta.items() if d)
+        rsts = after['Tcp.OutRsts'] - ctx['before']['Tcp.OutRsts']
         print(f'{"ok" if ok else "not ok"} {num} {case["name"]}'
               f'{"" if ok else " # " + detail}', flush=True)
-        print(f'#   time {num} {took:.1f} s; {detail}; counters: {moved or "none moved"}',
-              flush=True)
-    print(f'# excluded TcpExt{bad} {excluded}')
+        print(f'#   time {num} {took:.1f} s (this script {cpu:.1f} s CPU); {detail}; auth: {ctx.get("auth", "-")}; '
+              f'SYN retransmissions {ctx.get("syn_retrans", "-")}; may move: {rules_text(rules)}; '
+              f'moved: {moved or "none"}; OutRsts +{rsts}', flush=True)
+    for name, moved in sorted(counted.items()):
+        print(f'# counted TcpExt{name} {moved}')
     return 1 if failed else 0
 
 
