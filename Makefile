@@ -3,7 +3,7 @@
 # repository itself: everything goes to build/ (git-ignored).
 WB := workbench
 
-.PHONY: help deps tree save uml x86 peer kernels check demo export export-check \
+.PHONY: help deps tree save uml x86 peer kernels check check-debug demo export export-check \
 	smoke-x86 peer-tcp-ao bisect-check interop clean
 
 help:
@@ -25,7 +25,7 @@ save:
 uml: tree
 	$(WB)/kernel.sh uml
 
-## x86          our x86_64 kernel for qemu -> build/x86/arch/x86/boot/bzImage
+## x86          our x86_64 SMP debug kernel for qemu -> build/x86/arch/x86/boot/bzImage
 x86: tree
 	$(WB)/kernel.sh x86
 
@@ -38,6 +38,10 @@ kernels: uml peer
 ## check        every test layer; ends with "N passed, N failed" (STAGES=... for a subset)
 check: deps
 	$(WB)/check.sh $(STAGES)
+
+## check-debug  selftests and packet tests on the SMP debug kernel (x86_64, qemu TCG)
+check-debug: deps
+	$(WB)/check.sh debug_selftests debug_pytest
 
 ## demo         boot our kernel and show what the series does today
 demo: deps uml

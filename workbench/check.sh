@@ -6,7 +6,7 @@
 set +e
 
 all_stages="kunit selftests pytest pytest_vm fcnal peer_tcp_ao interop"
-extra_stages=""
+extra_stages="debug_selftests debug_pytest"
 stages=${*:-$all_stages}
 results=$BUILD/results
 rm -rf "$results"
@@ -72,14 +72,23 @@ selftest_dirs() { echo "$TREE/tools/testing/selftests/net/tcp_authopt"; }
 # The series' uapi headers, for building test programs.
 uapi_headers() { make -s -C "$TREE" O="$BUILD/headers" ARCH=x86 headers >/dev/null; }
 
-stage_selftests() {
-	local hdr=$BUILD/headers out=$BUILD/selftests res=$BUILD/vm/selftests progs
+# Build the selftest programs into $BUILD/selftests (once per check run).
+build_selftests() {
+	local hdr=$BUILD/headers out=$BUILD/selftests
+	[ -f "$out/.built" ] && return 0
 	[ -d "$(selftest_dirs)" ] || { echo "no selftests in the tree yet"; return 1; }
 	uapi_headers || return 1
-	rm -rf "$out" "$res"
+	rm -rf "$out"
 	mkdir -p "$out"
 	make -s -C "$(selftest_dirs)" OUTPUT="$out" KHDR_INCLUDES="-isystem $hdr/usr/include" \
 		>"$LOGS/selftests-build.log" 2>&1 || { tail -n 30 "$LOGS/selftests-build.log"; return 1; }
+	touch "$out/.built"
+}
+
+stage_selftests() {
+	local out=$BUILD/selftests res=$BUILD/vm/selftests progs
+	build_selftests || return 1
+	rm -rf "$res"
 	progs=$(find "$out" -maxdepth 1 -type f -perm -u+x | sort)
 	[ -n "$progs" ] || { echo "no selftest programs built"; return 1; }
 	# One fresh VM per program: sockopt checks the host-wide switch
@@ -168,24 +177,58 @@ stage_fcnal() {
 
 stage_peer_tcp_ao() { "$REPO/workbench/peer-tcp-ao.sh"; }
 
+# The same tests on the SMP debug kernel (x86_64 under qemu TCG, 2 vCPUs:
+# preemption, DEBUG_ATOMIC_SLEEP, lockdep, KASAN, kmemleak, DEBUG_OBJECTS).
+# DEBUG_PROGS picks the selftest programs (default: all).
+debug_vm() { VM_CPUS=${VM_CPUS:-2} VM_MEM=${VM_MEM:-2G} "$@"; }
+
+stage_debug_selftests() {
+	local out=$BUILD/selftests res=$BUILD/vm/debug-selftests progs p
+	build_selftests || return 1
+	if [ -n "${DEBUG_PROGS:-}" ]; then
+		progs=$(for p in $DEBUG_PROGS; do echo "$out/$p"; done)
+	else
+		progs=$(find "$out" -maxdepth 1 -type f -perm -u+x | sort)
+	fi
+	VM_JOBS=1 debug_vm "$REPO/workbench/vm-each.sh" x86 "$res" 3600 --leakcheck \
+		--env TCP_AUTHOPT_FRESH_BOOT=1 -- $progs 2>"$LOGS/debug-selftests.log"
+	"$REPO/workbench/tapcount.py" debug_selftests "$res"/tap/*.tap
+}
+
+stage_debug_pytest() {
+	local res=$BUILD/vm/debug-pytest rc
+	rm -rf "$res"
+	debug_vm "$REPO/workbench/vm.sh" -k x86 -n debug-pytest -o "$res" -t 3600 --leakcheck -- \
+		env PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+		--color=no -m kernel --junitxml="$res/junit.xml" "$pytest_dir/tcp_authopt_test" \
+		>"$LOGS/debug-pytest.log" 2>&1
+	rc=$?
+	grep -E '^(FAILED|ERROR)|passed|failed' "$LOGS/debug-pytest.log" | tail -n 15
+	junit_counts debug_pytest "$res/junit.xml" || rc=1
+	return $rc
+}
+
 stage_interop() { "$REPO/workbench/interop.sh"; }
 
 # --- main -----------------------------------------------------------------
 
 build_ok=1
-need_uml=0 need_peer=0
+need_uml=0 need_peer=0 need_x86=0
 for s in $stages; do
 	case "$s" in
 	kunit | selftests | pytest_vm | fcnal) need_uml=1 ;;
 	peer_tcp_ao) need_peer=1 ;;
+	debug_selftests | debug_pytest) need_x86=1 ;;
 	interop) need_uml=1 need_peer=1 ;;
 	pytest) ;;
 	*) die "unknown stage $s (stages: $all_stages $extra_stages)" ;;
 	esac
 done
-[ $need_uml = 0 ] || timed build_tree "$REPO/workbench/tree.sh" || true
+[ $need_uml$need_x86 = 00 ] || timed build_tree "$REPO/workbench/tree.sh" || true
+rm -f "$BUILD/selftests/.built"
 [ $need_uml = 0 ] || timed build_uml "$REPO/workbench/kernel.sh" uml
 [ $need_peer = 0 ] || timed build_peer "$REPO/workbench/kernel.sh" peer
+[ $need_x86 = 0 ] || timed build_x86 "$REPO/workbench/kernel.sh" x86
 [ "$total_fail" = 0 ] || build_ok=0
 
 if [ $build_ok = 1 ]; then

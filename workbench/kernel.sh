@@ -1,7 +1,7 @@
 #!/bin/bash
 # Configure and build one kernel out of tree, with ccache:
 #   uml   our series, ARCH=um             -> build/uml/linux
-#   x86   our series, x86_64 for qemu     -> build/x86/arch/x86/boot/bzImage
+#   x86   our series, x86_64 SMP debug kernel for qemu -> build/x86/arch/x86/boot/bzImage
 #   peer  linux-source-6.12, ARCH=um with upstream CONFIG_TCP_AO -> build/peer/linux
 # Config: a small base config plus fragments; every option a fragment asks
 # for must end up set as asked, or the build stops (a silently dropped
@@ -18,7 +18,7 @@ uml)
 	;;
 x86)
 	src=$TREE arch=x86_64 base=tinyconfig
-	frags="$REPO/Kconfig.fragment $REPO/workbench/config/x86.config"
+	frags="$REPO/Kconfig.fragment $REPO/workbench/config/x86.config $REPO/workbench/config/x86-debug.config"
 	;;
 peer)
 	pkg=$(base_field peer_package)

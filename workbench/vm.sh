@@ -3,21 +3,24 @@
 # its output and return its exit status. A panic, a timeout, a missing exit
 # marker or a kernel splat in the console log is a failure.
 #
-#   vm.sh [-k uml|peer|x86] [-K KERNEL] [-m MEM] [-t SECONDS] [-n NAME] [-o OUTDIR]
+#   vm.sh [-k uml|peer|x86] [-K KERNEL] [-m MEM] [-c CPUS] [-t SECONDS] [-n NAME] [-o OUTDIR]
 #         [--switch SOCK --ip4 ADDR/LEN --ip6 ADDR/LEN] [--leakcheck] -- CMD...
 #
 # -K boots another kernel binary of that kind (default build/KIND/linux,
-# or the bzImage for x86), e.g. a copy kept from before a fix.
+# or the bzImage for x86), e.g. a copy kept from before a fix. -c sets the
+# vCPUs of an x86 VM (default $VM_CPUS or 2; UML has one CPU); -m defaults
+# to $VM_MEM or 1G.
 #
 # OUTDIR (default build/vm/NAME) is writable inside the VM at the same path;
 # the console log is OUTDIR/console.log. The command runs from a tmpfs.
 . "$(dirname "$0")/lib.sh"
 
-kind=uml kbin="" mem=1G timeout=900 name=vm out="" switch="" ip4="" ip6="" leak=0
+kind=uml kbin="" cpus=${VM_CPUS:-2} mem=${VM_MEM:-1G} timeout=900 name=vm out="" switch="" ip4="" ip6="" leak=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-k) kind=$2; shift 2 ;;
 	-K) kbin=$2; shift 2 ;;
+	-c) cpus=$2; shift 2 ;;
 	-m) mem=$2; shift 2 ;;
 	-t) timeout=$2; shift 2 ;;
 	-n) name=$2; shift 2 ;;
@@ -60,7 +63,7 @@ x86)
 	bin=${kbin:-$BUILD/x86/arch/x86/boot/bzImage}
 	[ -f "$bin" ] || die "no $bin: run 'make x86' first"
 	need_pkgs qemu-system-x86
-	set -- qemu-system-x86_64 -nographic -no-reboot -m "$mem" -smp 1 \
+	set -- qemu-system-x86_64 -nographic -no-reboot -m "$mem" -smp "$cpus" \
 		-kernel "$bin" -serial stdio -monitor none \
 		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=root,mount_tag=root \
@@ -81,7 +84,7 @@ elif [ "$status" != 0 ]; then
 	rc=$status
 fi
 # Kernel messages carry a [timestamp]; test output does not.
-splat='^\[ *[0-9]+\.[0-9]+\] .*(WARNING:|BUG:|KASAN:|UBSAN:|Kernel panic|Oops|general protection|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|sleeping function called|lock held when returning|INFO: task .* blocked)|^LEAK: '
+splat='^\[ *[0-9]+\.[0-9]+\] .*(WARNING:|BUG:|KASAN:|UBSAN:|ODEBUG:|Kernel panic|Oops|general protection|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|sleeping function called|lock held when returning|INFO: task .* blocked)|^LEAK: '
 if grep -Eq "$splat" "$log"; then
 	echo "vm[$name]: kernel splat in $log:" >&2
 	{ grep -E "$splat" "$log" || true; } | sed -n 1,20p >&2
