@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) "TCP: authopt: " fmt
 
+#include <linux/fault-inject.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
@@ -451,7 +452,8 @@ int tcp_authopt_keydb_match(struct tcp_authopt_keydb *db,
 		if (keys != m->inline_keys)
 			kfree(keys);
 		cap = total + TCP_AUTHOPT_MATCH_INLINE;
-		keys = kmalloc_array(cap, sizeof(*keys), gfp);
+		keys = tcp_authopt_should_fail() ? NULL :
+		       kmalloc_array(cap, sizeof(*keys), gfp);
 		if (!keys) {
 			m->keys = m->inline_keys;
 			m->n = 0;
@@ -578,7 +580,8 @@ struct tcp_authopt_key_info *tcp_authopt_key_from_opt(struct net *net,
 	     opt->remote_port_min > opt->remote_port_max))
 		return ERR_PTR(-EINVAL);
 
-	key = kmem_cache_zalloc(tcp_authopt_key_cache, GFP_KERNEL);
+	key = tcp_authopt_should_fail() ? NULL :
+	      kmem_cache_zalloc(tcp_authopt_key_cache, GFP_KERNEL);
 	if (!key)
 		return ERR_PTR(-ENOMEM);
 	refcount_set(&key->refcnt, 1);
@@ -621,6 +624,8 @@ struct tcp_authopt_key_info *tcp_authopt_key_from_opt(struct net *net,
  */
 struct tcp_authopt_info *tcp_authopt_info_alloc(gfp_t gfp)
 {
+	if (tcp_authopt_should_fail())
+		return NULL;
 	return kmem_cache_zalloc(tcp_authopt_info_cache, gfp);
 }
 
@@ -1069,6 +1074,27 @@ static struct pernet_operations tcp_authopt_net_ops = {
 	.id = &tcp_authopt_net_id,
 	.size = sizeof(struct tcp_authopt_net),
 };
+
+#ifdef CONFIG_FAIL_TCP_AUTHOPT
+/* Our allocations fail on demand (debugfs fail_tcp_authopt, see
+ * Documentation/fault-injection): softirq paths are out of reach of
+ * failslab's task filter, and the other users of the kmalloc caches would
+ * fail with us.
+ */
+static DECLARE_FAULT_ATTR(tcp_authopt_fail_attr);
+
+bool tcp_authopt_should_fail(void)
+{
+	return should_fail(&tcp_authopt_fail_attr, 1);
+}
+
+static int __init tcp_authopt_fail_init(void)
+{
+	return PTR_ERR_OR_ZERO(fault_create_debugfs_attr("fail_tcp_authopt", NULL,
+							 &tcp_authopt_fail_attr));
+}
+late_initcall(tcp_authopt_fail_init);
+#endif
 
 static int __init tcp_authopt_init(void)
 {

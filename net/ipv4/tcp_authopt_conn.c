@@ -214,7 +214,8 @@ retry:
 	if (err)
 		return ERR_PTR(err);
 	tkeys = READ_ONCE(info->isns_known);
-	ks = kzalloc(struct_size(ks, keys, m.n) +
+	ks = tcp_authopt_should_fail() ? NULL :
+	     kzalloc(struct_size(ks, keys, m.n) +
 		     (tkeys ? m.n * sizeof(struct tcp_authopt_tkeys) : 0), GFP_ATOMIC);
 	if (!ks) {
 		tcp_authopt_match_free(&m);

@@ -272,6 +272,14 @@ void tcp_authopt_match_free(struct tcp_authopt_match *m);
 unsigned int tcp_authopt_keydb_gen(struct tcp_authopt_keydb *db);
 struct tcp_authopt_info *tcp_authopt_info_alloc(gfp_t gfp);
 void tcp_authopt_info_free(struct tcp_authopt_info *info);
+#ifdef CONFIG_FAIL_TCP_AUTHOPT
+bool tcp_authopt_should_fail(void);
+#else
+static inline bool tcp_authopt_should_fail(void)
+{
+	return false;
+}
+#endif
 
 /* tcp_authopt_crypto.c */
 int tcp_authopt_crypto_init(void);
