@@ -11,7 +11,7 @@ git -C "$TREE" worktree remove --force "$wt" 2>/dev/null || rm -rf "$wt"
 git -C "$TREE" worktree prune
 git -C "$TREE" worktree add -q --detach "$wt" base
 mkdir -p "$out" "$LOGS"
-export CCACHE_DIR=${CCACHE_DIR:-/var/cache/tcp-authopt-ccache} CCACHE_BASEDIR=$BUILD
+export CCACHE_DIR=${CCACHE_DIR:-/var/cache/tcp-authopt-ccache} CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=true
 cp "$BUILD/uml/.config" "$out/.config"
 rc=0
 for c in $(git -C "$TREE" rev-list --reverse base..HEAD); do

@@ -44,6 +44,9 @@ extra=${KCONFIG_EXTRA:-}
 export CCACHE_DIR=${CCACHE_DIR:-/var/cache/tcp-authopt-ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
 export CCACHE_BASEDIR=$BUILD
+# Objects with debug info name their build directory; without this, a
+# clone elsewhere (CI checks out under another path) never hits the cache.
+export CCACHE_NOHASHDIR=true
 mkdir -p "$CCACHE_DIR"
 kmake() { make -s -C "$src" O="$out" ARCH="$arch" CC="ccache gcc" "$@"; }
 
