@@ -1827,6 +1827,17 @@ static void expect_eof(struct __test_metadata *_metadata, int fd)
 	ASSERT_EQ(0, ret) TH_LOG("recv: %m");
 }
 
+/* Data both ways, then A closes first: A's socket ends in TIME-WAIT. */
+static void a_closes_first(struct __test_metadata *_metadata, int afd, int bfd)
+{
+	exchange(_metadata, afd, bfd, 4 << 10, false);
+	ASSERT_EQ(0, shutdown(afd, SHUT_WR));
+	expect_eof(_metadata, bfd);
+	close(bfd);
+	expect_eof(_metadata, afd);
+	close(afd);
+}
+
 /*
  * How many of B's sockets @s saw the reset their peer in A sent when it
  * aborted, waiting up to RESET_MS for all of them.
@@ -1947,20 +1958,10 @@ static void delete_round(struct __test_metadata *_metadata, struct env *bc, int 
 
 			afd = sock_a(_metadata, &ab, family, a);
 			bfd = connect_accept(_metadata, afd, lb[f], b, PORT);
-			exchange(_metadata, afd, bfd, 4 << 10, false);
-			ASSERT_EQ(0, shutdown(afd, SHUT_WR));
-			expect_eof(_metadata, bfd);
-			close(bfd);
-			expect_eof(_metadata, afd);
-			close(afd);
+			a_closes_first(_metadata, afd, bfd);
 			bfd = sock_b(_metadata, &ab, family, b);
 			afd = connect_accept(_metadata, bfd, la[f][0], a, PORT);
-			exchange(_metadata, afd, bfd, 4 << 10, false);
-			ASSERT_EQ(0, shutdown(afd, SHUT_WR));
-			expect_eof(_metadata, bfd);
-			close(bfd);
-			expect_eof(_metadata, afd);
-			close(afd);
+			a_closes_first(_metadata, afd, bfd);
 		}
 	}
 
