@@ -11,8 +11,9 @@
  */
 #define pr_fmt(fmt) "TCP: authopt: " fmt
 
-#include <linux/fault-inject.h>
 #include <linux/kernel.h>
+/* After kernel.h: without CONFIG_FAULT_INJECTION it includes nothing itself. */
+#include <linux/fault-inject.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
