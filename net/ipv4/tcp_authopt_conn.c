@@ -246,15 +246,21 @@ retry:
 	for (i = 0; i < ks->n; i++) {
 		struct tcp_authopt_flow f = flow;
 
+		struct tcp_authopt_tkeys *tk = &ks->tkeys[i];
+
 		err = tcp_authopt_flow_kdf(ks->keys[i], &f, ks->src_isn, ks->dst_isn,
-					   ks->tkeys[i].send_other);
+					   tk->send_other.key);
 		tcp_authopt_flow_reverse(&f);
 		err = err ?: tcp_authopt_flow_kdf(ks->keys[i], &f, ks->dst_isn, ks->src_isn,
-						  ks->tkeys[i].recv_other);
+						  tk->recv_other.key);
 		if (err) {
 			tcp_authopt_keyset_free_rcu(&ks->rcu);
 			return ERR_PTR(err);
 		}
+		tcp_authopt_hmac_prepare(ks->keys[i]->alg_id, tk->send_other.key,
+					 &tk->send_other.hmac);
+		tcp_authopt_hmac_prepare(ks->keys[i]->alg_id, tk->recv_other.key,
+					 &tk->recv_other.hmac);
 	}
 	return ks;
 }

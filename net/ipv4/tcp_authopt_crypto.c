@@ -17,7 +17,9 @@
 #include <linux/slab.h>
 #include <linux/tcp.h>
 #include <linux/ipv6.h>
+#include <crypto/algapi.h>
 #include <crypto/hash.h>
+#include <crypto/sha1.h>
 #include "tcp_authopt_priv.h"
 
 #define TCP_AUTHOPT_NUM_ALGS	2
@@ -33,6 +35,13 @@ static const u8 tcp_authopt_kdf_label[] = { 'T', 'C', 'P', '-', 'A', 'O' };
 
 struct tcp_authopt_pcpu {
 	struct shash_desc *desc[TCP_AUTHOPT_NUM_ALGS];
+	/* Plain SHA-1, resumed from the states of a prepared HMAC key. */
+	struct shash_desc *sha1;
+	/* The traffic key the CMAC transform holds, when @cmac_key_set:
+	 * consecutive segments of a connection skip the AES key expansion.
+	 */
+	bool cmac_key_set;
+	u8 cmac_key[CMAC_KEYLEN];
 	/* Copy of the TCP header with checksum and MAC zeroed. */
 	u8 hdr[60];
 	/* KDF input: i, label, context, output length. */
@@ -41,6 +50,32 @@ struct tcp_authopt_pcpu {
 
 static struct tcp_authopt_pcpu __percpu *tcp_authopt_pcpu;
 static DEFINE_MUTEX(tcp_authopt_crypto_mutex);
+/* The SHA-1 driver's exported state fits &struct tcp_authopt_hmac_state. */
+static bool tcp_authopt_hmac_prepare_ok __read_mostly;
+
+static void tcp_authopt_desc_free(struct shash_desc *desc)
+{
+	if (!desc)
+		return;
+	crypto_free_shash(desc->tfm);
+	kfree_sensitive(desc);
+}
+
+static struct shash_desc *tcp_authopt_desc_alloc(const char *name)
+{
+	struct crypto_shash *tfm = crypto_alloc_shash(name, 0, 0);
+	struct shash_desc *desc;
+
+	if (IS_ERR(tfm))
+		return ERR_CAST(tfm);
+	desc = kzalloc(sizeof(*desc) + crypto_shash_descsize(tfm), GFP_KERNEL);
+	if (!desc) {
+		crypto_free_shash(tfm);
+		return ERR_PTR(-ENOMEM);
+	}
+	desc->tfm = tfm;
+	return desc;
+}
 
 static void tcp_authopt_crypto_free(struct tcp_authopt_pcpu __percpu *pcpu)
 {
@@ -49,12 +84,9 @@ static void tcp_authopt_crypto_free(struct tcp_authopt_pcpu __percpu *pcpu)
 	for_each_possible_cpu(cpu) {
 		struct tcp_authopt_pcpu *p = per_cpu_ptr(pcpu, cpu);
 
-		for (i = 0; i < TCP_AUTHOPT_NUM_ALGS; i++) {
-			if (!p->desc[i])
-				continue;
-			crypto_free_shash(p->desc[i]->tfm);
-			kfree_sensitive(p->desc[i]);
-		}
+		for (i = 0; i < TCP_AUTHOPT_NUM_ALGS; i++)
+			tcp_authopt_desc_free(p->desc[i]);
+		tcp_authopt_desc_free(p->sha1);
 	}
 	free_percpu(pcpu);
 }
@@ -85,25 +117,26 @@ int tcp_authopt_crypto_init(void)
 	}
 	for_each_possible_cpu(cpu) {
 		struct tcp_authopt_pcpu *p = per_cpu_ptr(pcpu, cpu);
+		struct shash_desc *desc;
 
-		for (i = 0; i < TCP_AUTHOPT_NUM_ALGS; i++) {
-			struct crypto_shash *tfm;
-
-			tfm = crypto_alloc_shash(tcp_authopt_alg_names[i], 0, 0);
-			if (IS_ERR(tfm)) {
-				err = PTR_ERR(tfm);
+		for (i = 0; i <= TCP_AUTHOPT_NUM_ALGS; i++) {
+			desc = tcp_authopt_desc_alloc(i < TCP_AUTHOPT_NUM_ALGS ?
+						      tcp_authopt_alg_names[i] : "sha1");
+			if (IS_ERR(desc)) {
+				err = PTR_ERR(desc);
 				goto fail;
 			}
-			p->desc[i] = kzalloc(sizeof(*p->desc[i]) + crypto_shash_descsize(tfm),
-					     GFP_KERNEL);
-			if (!p->desc[i]) {
-				crypto_free_shash(tfm);
-				err = -ENOMEM;
-				goto fail;
-			}
-			p->desc[i]->tfm = tfm;
+			if (i < TCP_AUTHOPT_NUM_ALGS)
+				p->desc[i] = desc;
+			else
+				p->sha1 = desc;
 		}
 	}
+	/* Without a state that fits, HMAC keys are set per segment. */
+	tcp_authopt_hmac_prepare_ok =
+		crypto_shash_statesize(per_cpu_ptr(pcpu, cpumask_first(cpu_possible_mask))->sha1->tfm) <=
+		sizeof_field(struct tcp_authopt_hmac_state, state[0]) &&
+		crypto_shash_blocksize(per_cpu_ptr(pcpu, cpumask_first(cpu_possible_mask))->sha1->tfm) == SHA1_BLOCK_SIZE;
 	/* Publish the transforms only once all of them are set up. */
 	smp_store_release(&tcp_authopt_pcpu, pcpu);
 	goto out;
@@ -170,6 +203,9 @@ int tcp_authopt_kdf(u8 alg_id, const u8 *mkt, unsigned int mktlen,
 	local_bh_disable();
 	p = this_cpu_ptr(tcp_authopt_pcpu);
 	desc = tcp_authopt_desc(alg_id);
+	/* The master key replaces any traffic key the transform held. */
+	/* The master key replaces any traffic key the transform held. */
+	p->cmac_key_set = false;
 	if (alg_id == TCP_AUTHOPT_ALG_AES_128_CMAC_96 && mktlen != CMAC_KEYLEN) {
 		/* RFC 5926 3.1.1.2: K = AES-CMAC(0^128, MKT) for other lengths. */
 		static const u8 zero_key[CMAC_KEYLEN];
@@ -251,17 +287,97 @@ static int tcp_authopt_hash_skb(struct shash_desc *desc, struct sk_buff *skb,
 	return 0;
 }
 
+/**
+ * tcp_authopt_hmac_prepare() - hash the padded key blocks of an HMAC key once
+ * @alg_id: &enum tcp_authopt_alg
+ * @traffic_key: the traffic key
+ * @hs: output; left not ready for other algorithms or if it fails
+ *
+ * HMAC (RFC 2104) hashes the key XOR ipad, then the message, and hashes that
+ * result after the key XOR opad. Setting an HMAC key on every segment redoes
+ * both key blocks: two SHA-1 compressions, as much as the whole MAC of a pure
+ * ACK. A connection's traffic keys keep the SHA-1 states after those blocks
+ * and each MAC resumes from them.
+ */
+void tcp_authopt_hmac_prepare(u8 alg_id, const u8 *traffic_key,
+			      struct tcp_authopt_hmac_state *hs)
+{
+	static const u8 pad[2] = { 0x36, 0x5c };
+	u8 block[SHA1_BLOCK_SIZE];
+	struct shash_desc *desc;
+	int i, j, err = 0;
+
+	hs->ready = false;
+	if (alg_id != TCP_AUTHOPT_ALG_HMAC_SHA_1_96 || !READ_ONCE(tcp_authopt_hmac_prepare_ok))
+		return;
+	local_bh_disable();
+	desc = this_cpu_ptr(tcp_authopt_pcpu)->sha1;
+	for (i = 0; i < 2 && !err; i++) {
+		memset(block, pad[i], sizeof(block));
+		for (j = 0; j < SHA1_DIGEST_SIZE; j++)
+			block[j] ^= traffic_key[j];
+		err = crypto_shash_init(desc) ?:
+		      crypto_shash_update(desc, block, sizeof(block)) ?:
+		      crypto_shash_export(desc, hs->state[i]);
+	}
+	local_bh_enable();
+	memzero_explicit(block, sizeof(block));
+	hs->ready = !err;
+}
+
+/* Start a MAC: resume a prepared HMAC or set the key. */
+static struct shash_desc *tcp_authopt_mac_start(struct tcp_authopt_pcpu *p, u8 alg_id,
+						const u8 *traffic_key,
+						const struct tcp_authopt_hmac_state *hs)
+{
+	struct shash_desc *desc = tcp_authopt_desc(alg_id);
+	int err;
+
+	if (hs && hs->ready) {
+		err = crypto_shash_import(p->sha1, hs->state[0]);
+		return err ? ERR_PTR(err) : p->sha1;
+	}
+	if (alg_id == TCP_AUTHOPT_ALG_AES_128_CMAC_96) {
+		if (!p->cmac_key_set || crypto_memneq(p->cmac_key, traffic_key, CMAC_KEYLEN)) {
+			p->cmac_key_set = false;
+			err = crypto_shash_setkey(desc->tfm, traffic_key, CMAC_KEYLEN);
+			if (err)
+				return ERR_PTR(err);
+			memcpy(p->cmac_key, traffic_key, CMAC_KEYLEN);
+			p->cmac_key_set = true;
+		}
+		err = crypto_shash_init(desc);
+	} else {
+		err = crypto_shash_setkey(desc->tfm, traffic_key,
+					  tcp_authopt_traffic_keylen(alg_id)) ?:
+		      crypto_shash_init(desc);
+	}
+	return err ? ERR_PTR(err) : desc;
+}
+
+/* Finish a MAC started by tcp_authopt_mac_start(). */
+static int tcp_authopt_mac_finish(struct shash_desc *desc,
+				  const struct tcp_authopt_hmac_state *hs, u8 *out)
+{
+	if (!hs || !hs->ready)
+		return crypto_shash_final(desc, out);
+	return crypto_shash_final(desc, out) ?:
+	       crypto_shash_import(desc, hs->state[1]) ?:
+	       crypto_shash_finup(desc, out, SHA1_DIGEST_SIZE, out);
+}
+
 /* MAC of the TCP header copied to @p->hdr (@hlen bytes of a segment of
  * @tcplen bytes) followed by the payload of @skb from @off, if @skb is set.
  * Bottom halves are disabled: @p is this CPU's.
  */
 static int tcp_authopt_mac_hdr(struct tcp_authopt_pcpu *p, u8 alg_id, const u8 *traffic_key,
+			       const struct tcp_authopt_hmac_state *hs,
 			       bool exclude_opts, u32 sne, int family, const void *saddr,
 			       const void *daddr, unsigned int hlen, unsigned int tcplen,
 			       struct sk_buff *skb, unsigned int off, u8 *mac)
 {
-	struct shash_desc *desc = tcp_authopt_desc(alg_id);
 	u8 out[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
+	struct shash_desc *desc;
 	struct tcphdr *th = (struct tcphdr *)p->hdr;
 	__be32 sne_be = htonl(sne);
 	const u8 *ao;
@@ -273,9 +389,10 @@ static int tcp_authopt_mac_hdr(struct tcp_authopt_pcpu *p, u8 alg_id, const u8 *
 		return -EINVAL;
 	memset((u8 *)ao + 4, 0, TCP_AUTHOPT_MACLEN);
 
-	err = crypto_shash_setkey(desc->tfm, traffic_key, tcp_authopt_traffic_keylen(alg_id)) ?:
-	      crypto_shash_init(desc) ?:
-	      crypto_shash_update(desc, (u8 *)&sne_be, sizeof(sne_be));
+	desc = tcp_authopt_mac_start(p, alg_id, traffic_key, hs);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc);
+	err = crypto_shash_update(desc, (u8 *)&sne_be, sizeof(sne_be));
 	if (err)
 		return err;
 
@@ -316,7 +433,7 @@ static int tcp_authopt_mac_hdr(struct tcp_authopt_pcpu *p, u8 alg_id, const u8 *
 		err = crypto_shash_update(desc, p->hdr, hlen);
 	if (!err && skb)
 		err = tcp_authopt_hash_skb(desc, skb, off);
-	err = err ?: crypto_shash_final(desc, out);
+	err = err ?: tcp_authopt_mac_finish(desc, hs, out);
 	if (!err)
 		memcpy(mac, out, TCP_AUTHOPT_MACLEN);
 	memzero_explicit(out, sizeof(out));
@@ -327,6 +444,7 @@ static int tcp_authopt_mac_hdr(struct tcp_authopt_pcpu *p, u8 alg_id, const u8 *
  * tcp_authopt_calc_mac() - compute the TCP-AO MAC of a segment
  * @alg_id: &enum tcp_authopt_alg
  * @traffic_key: traffic key of the segment's direction
+ * @hs: its prepared HMAC state (tcp_authopt_hmac_prepare()), or NULL
  * @exclude_opts: leave TCP options other than TCP-AO out of the MAC
  * @sne: sequence number extension of the segment's sequence number
  * @family: AF_INET or AF_INET6, for the pseudo-header
@@ -341,7 +459,8 @@ static int tcp_authopt_mac_hdr(struct tcp_authopt_pcpu *p, u8 alg_id, const u8 *
  *
  * Return: 0 or a negative errno.
  */
-int tcp_authopt_calc_mac(u8 alg_id, const u8 *traffic_key, bool exclude_opts,
+int tcp_authopt_calc_mac(u8 alg_id, const u8 *traffic_key,
+			 const struct tcp_authopt_hmac_state *hs, bool exclude_opts,
 			 u32 sne, int family, const void *saddr,
 			 const void *daddr, struct sk_buff *skb, u8 *mac)
 {
@@ -366,8 +485,8 @@ int tcp_authopt_calc_mac(u8 alg_id, const u8 *traffic_key, bool exclude_opts,
 		goto out;
 	}
 	err = skb_copy_bits(skb, toff, p->hdr, hlen) ?:
-	      tcp_authopt_mac_hdr(p, alg_id, traffic_key, exclude_opts, sne, family, saddr,
-				  daddr, hlen, tcplen, skb, toff + hlen, mac);
+	      tcp_authopt_mac_hdr(p, alg_id, traffic_key, hs, exclude_opts, sne, family,
+				  saddr, daddr, hlen, tcplen, skb, toff + hlen, mac);
 out:
 	local_bh_enable();
 	return err;
@@ -402,7 +521,7 @@ int tcp_authopt_calc_mac_hdr(u8 alg_id, const u8 *traffic_key, bool exclude_opts
 	local_bh_disable();
 	memcpy(this_cpu_ptr(tcp_authopt_pcpu)->hdr, th, hlen);
 	err = tcp_authopt_mac_hdr(this_cpu_ptr(tcp_authopt_pcpu), alg_id, traffic_key,
-				  exclude_opts, sne, family, saddr, daddr, hlen, hlen,
+				  NULL, exclude_opts, sne, family, saddr, daddr, hlen, hlen,
 				  NULL, 0, mac);
 	local_bh_enable();
 	return err;

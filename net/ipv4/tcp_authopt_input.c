@@ -195,10 +195,11 @@ static enum skb_drop_reason tcp_authopt_rx_mac(struct net *net, struct sk_buff *
 	key = rx->keys[i];
 	tcp_authopt_flow_skb(skb, &f);
 	if (tkeys) {
-		err = tcp_authopt_flow_mac(key, tkeys[i].recv_other, sne, &f, skb, mac);
+		err = tcp_authopt_flow_mac(key, tkeys[i].recv_other.key, &tkeys[i].recv_other.hmac,
+					   sne, &f, skb, mac);
 	} else {
 		err = tcp_authopt_flow_kdf(key, &f, peer_isn, our_isn, tkey) ?:
-		      tcp_authopt_flow_mac(key, tkey, sne, &f, skb, mac);
+		      tcp_authopt_flow_mac(key, tkey, NULL, sne, &f, skb, mac);
 		memzero_explicit(tkey, sizeof(tkey));
 	}
 	if (err || crypto_memneq(mac, opt + 4, TCP_AUTHOPT_MACLEN))

@@ -105,7 +105,7 @@ int tcp_authopt_hash(struct sock *sk, struct sk_buff *skb,
 		WRITE_ONCE(info->src_isn, seq);
 		atomic64_set(&info->snd_ext, seq);
 		err = tcp_authopt_flow_kdf(key, &f, seq, 0, tkey) ?:
-		      tcp_authopt_flow_mac(key, tkey, 0, &f, skb, mac);
+		      tcp_authopt_flow_mac(key, tkey, NULL, 0, &f, skb, mac);
 		memzero_explicit(tkey, sizeof(tkey));
 		return err;
 	}
@@ -115,7 +115,8 @@ int tcp_authopt_hash(struct sock *sk, struct sk_buff *skb,
 	ext = tcp_authopt_ext_seq(atomic64_read(&info->snd_ext), seq);
 	if (ext > (u64)atomic64_read(&info->snd_ext))
 		atomic64_set(&info->snd_ext, ext);
-	return tcp_authopt_flow_mac(key, ks->tkeys[i].send_other, ext >> 32, &f, skb, mac);
+	return tcp_authopt_flow_mac(key, ks->tkeys[i].send_other.key, &ks->tkeys[i].send_other.hmac,
+				    ext >> 32, &f, skb, mac);
 }
 EXPORT_SYMBOL_GPL(tcp_authopt_hash);
 
@@ -172,7 +173,7 @@ int tcp_authopt_hash_synack(const struct request_sock *req, struct sk_buff *skb,
 
 	tcp_authopt_flow_req(req, &f);
 	err = tcp_authopt_flow_kdf(key, &f, treq->snt_isn, treq->rcv_isn, tkey) ?:
-	      tcp_authopt_flow_mac(key, tkey,
+	      tcp_authopt_flow_mac(key, tkey, NULL,
 				   tcp_authopt_compute_sne(0, treq->snt_isn,
 							   ntohl(tcp_hdr(skb)->seq)),
 				   &f, skb, mac);

@@ -20,6 +20,7 @@
 #include <linux/refcount.h>
 #include <linux/seqlock.h>
 #include <linux/socket.h>
+#include <crypto/sha1.h>
 #include <net/tcp_authopt.h>
 
 /* Largest KDF context: two IPv6 addresses, two ports, two ISNs. */
@@ -150,13 +151,34 @@ struct tcp_authopt_match {
 };
 
 /**
+ * struct tcp_authopt_hmac_state - an HMAC-SHA-1 key, ready to resume
+ * @ready: @state holds the states; otherwise the key is set per MAC
+ * @state: exported SHA-1 state after the key XOR ipad block, then after
+ *	the key XOR opad block
+ */
+struct tcp_authopt_hmac_state {
+	bool ready;
+	u8 state[2][sizeof(struct sha1_state)] __aligned(8);
+};
+
+/**
+ * struct tcp_authopt_tkey - a traffic key kept for a connection
+ * @key: the traffic key
+ * @hmac: its prepared HMAC state
+ */
+struct tcp_authopt_tkey {
+	u8 key[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
+	struct tcp_authopt_hmac_state hmac;
+};
+
+/**
  * struct tcp_authopt_tkeys - traffic keys of one key for one connection
  * @send_other: Send_Other (RFC 5925 5.2): everything we send but a SYN
  * @recv_other: Receive_Other: everything we receive but a SYN
  */
 struct tcp_authopt_tkeys {
-	u8 send_other[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
-	u8 recv_other[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
+	struct tcp_authopt_tkey send_other;
+	struct tcp_authopt_tkey recv_other;
 };
 
 /**
@@ -290,7 +312,10 @@ unsigned int tcp_authopt_kdf_context(u8 *buf, int family,
 				     const void *saddr, const void *daddr,
 				     __be16 sport, __be16 dport,
 				     __be32 sisn, __be32 disn);
-int tcp_authopt_calc_mac(u8 alg_id, const u8 *traffic_key, bool exclude_opts,
+void tcp_authopt_hmac_prepare(u8 alg_id, const u8 *traffic_key,
+			      struct tcp_authopt_hmac_state *hs);
+int tcp_authopt_calc_mac(u8 alg_id, const u8 *traffic_key,
+			 const struct tcp_authopt_hmac_state *hs, bool exclude_opts,
 			 u32 sne, int family, const void *saddr,
 			 const void *daddr, struct sk_buff *skb,
 			 u8 *mac);
@@ -312,7 +337,7 @@ int tcp_authopt_flow_kdf(const struct tcp_authopt_key_info *key,
 			 const struct tcp_authopt_flow *f, u32 sisn, u32 disn,
 			 u8 *traffic_key);
 int tcp_authopt_flow_mac(const struct tcp_authopt_key_info *key, const u8 *tkey,
-			 u32 sne, const struct tcp_authopt_flow *f,
+			 const struct tcp_authopt_hmac_state *hs, u32 sne, const struct tcp_authopt_flow *f,
 			 struct sk_buff *skb, u8 *mac);
 
 /* tcp_authopt_conn.c */

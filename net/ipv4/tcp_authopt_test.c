@@ -119,8 +119,10 @@ static struct sk_buff *vec_skb(struct kunit *test, const struct tcp_authopt_test
 	return skb;
 }
 
-static void check_vector_macs(struct kunit *test, bool paged)
+/* With @prepared, HMAC keys resume from their prepared hash states. */
+static void check_vector_macs(struct kunit *test, bool paged, bool prepared)
 {
+	struct tcp_authopt_hmac_state hs = {};
 	unsigned int i, thoff;
 	const u8 *saddr, *daddr;
 	u8 mac[TCP_AUTHOPT_MACLEN];
@@ -129,9 +131,15 @@ static void check_vector_macs(struct kunit *test, bool paged)
 		const struct tcp_authopt_test_vector *v = vec(i);
 		struct sk_buff *skb = vec_skb(test, v, paged);
 
+		if (prepared) {
+			tcp_authopt_hmac_prepare(v->alg, v->traffic_key, &hs);
+			KUNIT_EXPECT_EQ_MSG(test, hs.ready, v->alg == TCP_AUTHOPT_ALG_HMAC_SHA_1_96,
+					    "%s: HMAC state prepared", v->section);
+		}
 		vec_layout(v, &thoff, &saddr, &daddr);
 		KUNIT_EXPECT_EQ(test, skb->len, v->packet_len);
 		KUNIT_EXPECT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key,
+							   prepared ? &hs : NULL,
 							   v->exclude_opts, 0,
 							   v->ipv6 ? AF_INET6 : AF_INET,
 							   saddr, daddr, skb, mac), 0);
@@ -143,12 +151,18 @@ static void check_vector_macs(struct kunit *test, bool paged)
 
 static void test_rfc9235_macs(struct kunit *test)
 {
-	check_vector_macs(test, false);
+	check_vector_macs(test, false, false);
 }
 
 static void test_rfc9235_macs_paged(struct kunit *test)
 {
-	check_vector_macs(test, true);
+	check_vector_macs(test, true, false);
+}
+
+static void test_rfc9235_macs_prepared(struct kunit *test)
+{
+	check_vector_macs(test, false, true);
+	check_vector_macs(test, true, true);
 }
 
 /* Replies built in a buffer (no skb): the vectors that carry no payload. */
@@ -194,22 +208,55 @@ static void test_mac_inputs(struct kunit *test)
 	skb = vec_skb(test, v, false);
 	vec_layout(v, &thoff, &saddr, &daddr);
 	/* Another SNE, same bytes. */
-	KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key, false, 1,
+	KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key, NULL, false, 1,
 						   v->ipv6 ? AF_INET6 : AF_INET,
 						   saddr, daddr, skb, mac), 0);
 	expect_bytes(test, false, mac, v->mac, TCP_AUTHOPT_MACLEN, v->section, "MAC, SNE 1");
 	/* The checksum field is zeroed for the MAC: changing it changes nothing. */
 	skb->data[thoff + 16] ^= 0xff;
-	KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key, false, 0,
+	KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key, NULL, false, 0,
 						   v->ipv6 ? AF_INET6 : AF_INET,
 						   saddr, daddr, skb, mac), 0);
 	expect_bytes(test, true, mac, v->mac, TCP_AUTHOPT_MACLEN, v->section, "MAC, checksum");
 	/* Last payload byte. */
 	skb->data[skb->len - 1] ^= 1;
-	KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key, false, 0,
+	KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key, NULL, false, 0,
 						   v->ipv6 ? AF_INET6 : AF_INET,
 						   saddr, daddr, skb, mac), 0);
 	expect_bytes(test, false, mac, v->mac, TCP_AUTHOPT_MACLEN, v->section, "MAC, payload");
+	kfree_skb(skb);
+}
+
+/* A CMAC key stays set in this CPU's transform across segments; a key
+ * derivation in between uses that transform and must not leave its key
+ * behind for the next MAC.
+ */
+static void test_cmac_key_kept(struct kunit *test)
+{
+	const struct tcp_authopt_test_vector *v = NULL;
+	u8 mac[TCP_AUTHOPT_MACLEN], tkey[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN];
+	const u8 *saddr, *daddr;
+	struct sk_buff *skb;
+	unsigned int i, thoff, round;
+
+	for (i = 0; i < ARRAY_SIZE(tcp_authopt_rfc9235_vectors); i++)
+		if (vec(i)->alg == TCP_AUTHOPT_ALG_AES_128_CMAC_96 && !vec_is_syn(vec(i)))
+			v = vec(i);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	skb = vec_skb(test, v, false);
+	vec_layout(v, &thoff, &saddr, &daddr);
+	for (round = 0; round < 3; round++) {
+		KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(v->alg, v->traffic_key, NULL,
+							   v->exclude_opts, 0,
+							   v->ipv6 ? AF_INET6 : AF_INET,
+							   saddr, daddr, skb, mac), 0);
+		expect_bytes(test, true, mac, v->mac, TCP_AUTHOPT_MACLEN, v->section,
+			     round ? "MAC after a key derivation" : "MAC");
+		/* 16 bytes: the master key itself is set on the transform. */
+		KUNIT_ASSERT_EQ(test, tcp_authopt_kdf(v->alg, tcp_authopt_kdf_mkt, 16,
+						      tcp_authopt_kdf_test_context,
+						      sizeof(tcp_authopt_kdf_test_context), tkey), 0);
+	}
 	kfree_skb(skb);
 }
 
@@ -715,10 +762,12 @@ static struct kunit_case tcp_authopt_crypto_cases[] = {
 	KUNIT_CASE(test_rfc9235_traffic_keys),
 	KUNIT_CASE(test_rfc9235_macs),
 	KUNIT_CASE(test_rfc9235_macs_paged),
+	KUNIT_CASE(test_rfc9235_macs_prepared),
 	KUNIT_CASE(test_rfc9235_macs_hdr),
 	KUNIT_CASE(test_mac_inputs),
 	KUNIT_CASE(test_kdf_key_lengths),
 	KUNIT_CASE(test_aes_kdf_reduction),
+	KUNIT_CASE(test_cmac_key_kept),
 	KUNIT_CASE(test_sne_rfc9187),
 	KUNIT_CASE(test_sne_ext_rfc9187),
 	KUNIT_CASE(test_sne_wrap),

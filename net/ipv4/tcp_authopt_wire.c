@@ -219,6 +219,7 @@ int tcp_authopt_flow_kdf(const struct tcp_authopt_key_info *key,
  * tcp_authopt_flow_mac() - MAC of a segment travelling in direction @f
  * @key: the master key tuple (algorithm, options covered or not)
  * @tkey: the traffic key of that direction
+ * @hs: its prepared HMAC state, or NULL
  * @sne: sequence number extension of the segment
  * @f: the direction, for the pseudo-header
  * @skb: the segment
@@ -227,10 +228,10 @@ int tcp_authopt_flow_kdf(const struct tcp_authopt_key_info *key,
  * Return: 0 or a negative errno.
  */
 int tcp_authopt_flow_mac(const struct tcp_authopt_key_info *key, const u8 *tkey,
-			 u32 sne, const struct tcp_authopt_flow *f,
-			 struct sk_buff *skb, u8 *mac)
+			 const struct tcp_authopt_hmac_state *hs, u32 sne,
+			 const struct tcp_authopt_flow *f, struct sk_buff *skb, u8 *mac)
 {
-	return tcp_authopt_calc_mac(key->alg_id, tkey,
+	return tcp_authopt_calc_mac(key->alg_id, tkey, hs,
 				    key->flags & TCP_AUTHOPT_KEY_EXCLUDE_OPTS, sne,
 				    f->family, &f->saddr, &f->daddr, skb, mac);
 }
