@@ -336,6 +336,18 @@ static void tcp_authopt_no_gso(struct sock *sk)
 	sk->sk_gso_max_segs = 1;
 }
 
+/* Every segment of the connection carries the option: count it in the
+ * header length, as TCP does for timestamps and MD5, so that header
+ * prediction matches the peer's segments (the fast path) and the cached
+ * MSS leaves room for it. Only once the header length is final: the
+ * SYN-ACK sets it again on the active side.
+ */
+static void tcp_authopt_count_option(struct sock *sk)
+{
+	tcp_sk(sk)->tcp_header_len += TCPOLEN_AUTHOPT_OUTPUT;
+	tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
+}
+
 /**
  * tcp_authopt_policy() - the policy of a full socket's connection
  * @sk: the socket, locked
@@ -402,6 +414,11 @@ void tcp_authopt_synced(struct sock *sk, const struct sk_buff *skb)
 	if (!info || info->policy != TCP_AUTHOPT_AO)
 		return;
 	tcp_authopt_set_isns(info, info->src_isn, isn, atomic64_read(&info->snd_ext), isn);
+	/* From tcp_finish_connect(); crossed SYNs set the length again later
+	 * and keep the slow path.
+	 */
+	if (sk->sk_state == TCP_ESTABLISHED)
+		tcp_authopt_count_option(sk);
 }
 EXPORT_SYMBOL_GPL(tcp_authopt_synced);
 
@@ -645,6 +662,7 @@ int tcp_authopt_openreq_child(struct sock *newsk, const struct sock *listener,
 	if (info->policy != TCP_AUTHOPT_AO)
 		return 0;
 	tcp_authopt_no_gso(newsk);
+	tcp_authopt_count_option(newsk);
 	if (treq->ao_policy == TCP_AUTHOPT_AO) {
 		info->send_keyid = treq->ao_send_id;
 		info->send_rnextkeyid = treq->ao_rnext;

@@ -286,6 +286,37 @@ TEST_F_TIMEOUT(conn, transfer, 20)
 }
 
 /*
+ * The option is counted in the connection's header length, as timestamps
+ * and MD5 are: in-order data then takes TCP's header prediction fast path
+ * on both ends (TcpExt TCPHPHits), instead of the slow path for every
+ * segment.
+ */
+TEST_F_TIMEOUT(conn, header_prediction, 20)
+{
+	long long hits[2];
+	int side;
+
+	ASSERT_EQ(0, add_key_on(self, variant, A, SECRET));
+	ASSERT_EQ(0, add_key_on(self, variant, B, SECRET));
+	ASSERT_EQ(0, listen_on_b(self, variant, 0));
+	establish(_metadata, self, variant);
+	for (side = A; side <= B; side++)
+		hits[side] = tcpext_counter(self->e.netstat[side], "TCPHPHits");
+	transfer_check(_metadata, self, 4 << 20);
+	for (side = A; side <= B; side++) {
+		long long now = tcpext_counter(self->e.netstat[side], "TCPHPHits");
+
+		ASSERT_LE(0, hits[side]) TH_LOG("no TcpExt TCPHPHits");
+		TH_LOG("%s: %lld segments took the fast path", side_name(side), now - hits[side]);
+		/* 4 MiB is about 2,900 full segments each way. */
+		EXPECT_LT(100, now - hits[side]) TH_LOG("%s", side_name(side));
+	}
+	expect_authopt(_metadata, "A", self->client, true, ID_A, ID_B);
+	expect_authopt(_metadata, "B", self->server, true, ID_B, ID_A);
+	expect_counters_unchanged(_metadata, &self->e);
+}
+
+/*
  * Empty master keys (keylen 0) on both sides: the connection is
  * authenticated like any other.
  */
