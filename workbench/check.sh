@@ -83,8 +83,15 @@ build_selftests() {
 	mkdir -p "$out"
 	make -s -C "$(selftest_dirs)" OUTPUT="$out" KHDR_INCLUDES="-isystem $hdr/usr/include" \
 		>"$LOGS/selftests-build.log" 2>&1 || { tail -n 30 "$LOGS/selftests-build.log"; return 1; }
+	# The operator tool, outside the test directory (not a test itself),
+	# and its test script, which runs with the C programs.
+	make -s -C "$TREE/tools/net/tcp_authopt" OUTPUT="$BUILD/cli/" \
+		KHDR_INCLUDES="-isystem $hdr/usr/include" >>"$LOGS/selftests-build.log" 2>&1 ||
+		{ tail -n 30 "$LOGS/selftests-build.log"; return 1; }
+	install -m 0755 "$(selftest_dirs)/cli_test.sh" "$out/"
 	touch "$out/.built"
 }
+cli_env() { echo "TCP_AUTHOPT_CLI=$BUILD/cli/tcp-authopt"; }
 
 stage_selftests() {
 	local out=$BUILD/selftests res=$BUILD/vm/selftests progs
@@ -95,7 +102,7 @@ stage_selftests() {
 	# One fresh VM per program: sockopt checks the host-wide switch
 	# starts at 0, and a program's leaks are its own.
 	"$REPO/workbench/vm-each.sh" uml "$res" 900 --leakcheck \
-		--env TCP_AUTHOPT_FRESH_BOOT=1 -- $progs 2>"$LOGS/selftests.log"
+		--env TCP_AUTHOPT_FRESH_BOOT=1 --env "$(cli_env)" -- $progs 2>"$LOGS/selftests.log"
 	"$REPO/workbench/tapcount.py" selftests "$res"/tap/*.tap
 }
 
@@ -198,7 +205,7 @@ stage_debug_selftests() {
 		progs=$(find "$out" -maxdepth 1 -type f -perm -u+x | sort)
 	fi
 	VM_JOBS=1 debug_vm "$REPO/workbench/vm-each.sh" x86 "$res" 3600 --leakcheck \
-		--env TCP_AUTHOPT_FRESH_BOOT=1 -- $progs 2>"$LOGS/debug-selftests.log"
+		--env TCP_AUTHOPT_FRESH_BOOT=1 --env "$(cli_env)" -- $progs 2>"$LOGS/debug-selftests.log"
 	"$REPO/workbench/tapcount.py" debug_selftests "$res"/tap/*.tap
 }
 
