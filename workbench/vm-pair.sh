@@ -3,6 +3,7 @@
 # network, no multicast), each running its own command. Fails if either does.
 #   vm-pair.sh NAME_A KIND_A CMD_A NAME_B KIND_B CMD_B
 # Addresses: A is 198.51.100.1/24 + 2001:db8::1/64, B is .2 and ::2.
+# VM_TIMEOUT (default 900) bounds each VM in seconds.
 # CMD_* are shell strings; each VM sees PEER_IP4/PEER_IP6 and SELF_IP4/SELF_IP6.
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +20,7 @@ for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 [ -S "$sock" ] || die "uml_switch did not start"
 
 run() { # name kind cmd self peer
-	"$REPO/workbench/vm.sh" -k "$2" -n "$1" -o "$dir/$1" --switch "$sock" \
+	"$REPO/workbench/vm.sh" -k "$2" -n "$1" -o "$dir/$1" -t "${VM_TIMEOUT:-900}" --switch "$sock" \
 		--ip4 "198.51.100.$4/24" --ip6 "2001:db8::$4/64" -- \
 		env SELF_IP4=198.51.100.$4 SELF_IP6=2001:db8::$4 \
 		PEER_IP4=198.51.100.$5 PEER_IP6=2001:db8::$5 /bin/sh -c "$3" 2>&1 |
