@@ -271,7 +271,7 @@ TEST_F_TIMEOUT(conn, transfer, 20)
 	/* Right after accept(): authenticated, with the handshake's KeyIDs. */
 	expect_authopt(_metadata, "B after accept", self->server, true, ID_B, ID_A);
 
-	transfer_check(_metadata, self, XFER_BYTES);
+	transfer_check(_metadata, self, xfer_scaled(XFER_BYTES));
 
 	for (side = A; side <= B; side++) {
 		int me = side == A ? ID_A : ID_B, peer = side == A ? ID_B : ID_A;
@@ -293,6 +293,7 @@ TEST_F_TIMEOUT(conn, transfer, 20)
  */
 TEST_F_TIMEOUT(conn, header_prediction, 20)
 {
+	size_t bytes = xfer_scaled(4 << 20);
 	long long hits[2];
 	int side;
 
@@ -302,14 +303,16 @@ TEST_F_TIMEOUT(conn, header_prediction, 20)
 	establish(_metadata, self, variant);
 	for (side = A; side <= B; side++)
 		hits[side] = tcpext_counter(self->e.netstat[side], "TCPHPHits");
-	transfer_check(_metadata, self, 4 << 20);
+	transfer_check(_metadata, self, bytes);
 	for (side = A; side <= B; side++) {
 		long long now = tcpext_counter(self->e.netstat[side], "TCPHPHits");
 
 		ASSERT_LE(0, hits[side]) TH_LOG("no TcpExt TCPHPHits");
 		TH_LOG("%s: %lld segments took the fast path", side_name(side), now - hits[side]);
-		/* 4 MiB is about 2,900 full segments each way. */
-		EXPECT_LT(100, now - hits[side]) TH_LOG("%s", side_name(side));
+		/* Over 1 in 20 of the full segments (UML: 15-40 %; before
+		 * the option was counted: none).
+		 */
+		EXPECT_LT(bytes / 1448 / 20, now - hits[side]) TH_LOG("%s", side_name(side));
 	}
 	expect_authopt(_metadata, "A", self->client, true, ID_A, ID_B);
 	expect_authopt(_metadata, "B", self->server, true, ID_B, ID_A);

@@ -380,6 +380,8 @@ static void key1_flags(struct __test_metadata *_metadata, struct env *e,
 static void rollover(struct __test_metadata *_metadata, struct env *e,
 		     const struct params *p, bool by_rnextkeyid)
 {
+	/* Steps of the rollover: 1 MiB, less on a slow kernel. */
+	size_t unit = xfer_scaled(MIB);
 	long long retrans[2];
 	struct tcp_authopt opt;
 	struct xfer x;
@@ -390,12 +392,12 @@ static void rollover(struct __test_metadata *_metadata, struct env *e,
 	connect_pair(_metadata, e, p, 0, fd);
 	for (side = A; side <= B; side++)
 		retrans[side] = tcp_mib(_metadata, e, side, "RetransSegs");
-	ASSERT_EQ(0, xfer_init(&x, fd[A], fd[B], XFER_BYTES, true, ROLLOVER_MS));
+	ASSERT_EQ(0, xfer_init(&x, fd[A], fd[B], xfer_scaled(XFER_BYTES), true, ROLLOVER_MS));
 
 	/* 1. Key 2 on both sides: nothing changes on the wire. */
-	rollover_run(_metadata, &x, 1 * MIB, "adding key 2");
+	rollover_run(_metadata, &x, unit, "adding key 2");
 	add_pair_keys(_metadata, e, p, 2, SECRET2);
-	rollover_run(_metadata, &x, 2 * MIB, "moving the peer");
+	rollover_run(_metadata, &x, 2 * unit, "moving the peer");
 	expect_authopt(_metadata, "A before the move", fd[A], true, ID_A1, ID_B1);
 	expect_authopt(_metadata, "B before the move", fd[B], true, ID_B1, ID_A1);
 
@@ -421,20 +423,20 @@ static void rollover(struct __test_metadata *_metadata, struct env *e,
 	TH_LOG("switched to key 2 after %zu bytes", mark);
 
 	/* 4. Key 1 NOSEND on both sides, back to the default RNextKeyID. */
-	rollover_run(_metadata, &x, mark + MIB, "key 1 NOSEND");
+	rollover_run(_metadata, &x, mark + unit, "key 1 NOSEND");
 	key1_flags(_metadata, e, p, TCP_AUTHOPT_KEY_NOSEND);
 	if (by_rnextkeyid)
 		ASSERT_EQ(0, authopt_set(fd[A], 0, 0, 0));
 
 	/* 5. Key 1 NORECV once its segments are gone. */
-	rollover_run(_metadata, &x, mark + 2 * MIB, "key 1 NORECV");
+	rollover_run(_metadata, &x, mark + 2 * unit, "key 1 NORECV");
 	key1_flags(_metadata, e, p, TCP_AUTHOPT_KEY_NOSEND | TCP_AUTHOPT_KEY_NORECV);
 
 	/* 6. Delete key 1. */
-	rollover_run(_metadata, &x, mark + 3 * MIB, "deleting key 1");
+	rollover_run(_metadata, &x, mark + 3 * unit, "deleting key 1");
 	key1_flags(_metadata, e, p, TCP_AUTHOPT_KEY_DEL);
 
-	ret = xfer_run(&x, XFER_BYTES);
+	ret = xfer_run(&x, xfer_scaled(XFER_BYTES));
 	xfer_expect_ok(_metadata, &x, ret);
 	xfer_free(&x);
 
