@@ -3,8 +3,8 @@
 #   uml   our series, ARCH=um             -> build/uml/linux
 #   x86   our series, x86_64 SMP debug kernel for qemu -> build/x86/arch/x86/boot/bzImage
 #   peer  linux-source-6.12, ARCH=um with upstream CONFIG_TCP_AO -> build/peer/linux
-#   bench our series, ARCH=um without debug options, with the MAC benchmark
-#         -> build/bench/linux (make bench: debug figures mean nothing)
+#   uml-bench  our series, ARCH=um without debug options, with the MAC benchmark
+#         -> build/uml-bench/linux (make bench: debug figures mean nothing)
 # Config: a small base config plus fragments; every option a fragment asks
 # for must end up set as asked, or the build stops (a silently dropped
 # CONFIG_TCP_AUTHOPT=y would make every test meaningless).
@@ -18,7 +18,7 @@ uml)
 	src=$TREE arch=um base=defconfig
 	frags="$REPO/Kconfig.fragment $REPO/workbench/config/uml.config $REPO/workbench/config/debug.config"
 	;;
-bench)
+uml-bench)
 	src=$TREE arch=um base=defconfig
 	frags="$REPO/Kconfig.fragment $REPO/workbench/config/uml.config $REPO/workbench/config/bench.config"
 	;;
