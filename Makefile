@@ -4,7 +4,7 @@
 WB := workbench
 
 .PHONY: help deps tree save uml x86 peer kernels check check-debug demo export export-check \
-	smoke-x86 peer-tcp-ao bisect-check interop clean
+	smoke-x86 peer-tcp-ao bisect-check interop bench clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -46,6 +46,12 @@ check-debug: deps
 ## demo         boot our kernel and show what the series does today
 demo: deps uml
 	$(WB)/demo.sh
+
+## bench        ours vs upstream TCP-AO, plain TCP and MD5 (not part of check) -> build/bench/results.md
+bench: deps tree
+	$(WB)/kernel.sh uml-bench
+	$(WB)/kernel.sh peer
+	BENCH_UML_KERNEL=build/uml-bench/linux $(WB)/bench.sh
 
 ## peer-tcp-ao  the upstream tcp_ao selftests on the peer kernel
 peer-tcp-ao: deps peer
