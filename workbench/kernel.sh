@@ -28,14 +28,16 @@ x86)
 	;;
 peer)
 	pkg=$(base_field peer_package)
-	if [ ! -f "$PEER_TREE/.uml-host-fixed" ]; then
+	# Unpacked again whenever the UML fixes for this host change.
+	fixes=$(cat "$REPO"/workbench/uml-host/*.patch | sha1sum | cut -c1-12)
+	if [ "$(cat "$PEER_TREE/.uml-host-fixed" 2>/dev/null)" != "$fixes" ]; then
 		rm -rf "$PEER_TREE"
 		note "unpacking $pkg"
 		unpack_source "$pkg" "$PEER_TREE"
 		for p in "$REPO"/workbench/uml-host/*.patch; do
 			patch -s -d "$PEER_TREE" -p1 <"$p" || die "$p does not apply to $pkg"
 		done
-		touch "$PEER_TREE/.uml-host-fixed"
+		echo "$fixes" >"$PEER_TREE/.uml-host-fixed"
 	fi
 	src=$PEER_TREE arch=um base=defconfig
 	frags="$REPO/workbench/config/peer.config $REPO/workbench/config/uml.config"
