@@ -43,7 +43,7 @@ check: deps
 check-debug: deps
 	$(WB)/check.sh debug_selftests debug_pytest
 
-## demo         boot our kernel and show what the series does today
+## demo         two BGP routers (BIRD 2, FRR) on our kernel over TCP-AO: rollover, wrong key
 demo: deps uml
 	$(WB)/demo.sh
 

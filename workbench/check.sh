@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 set +e
 
-all_stages="kunit selftests pytest pytest_vm fcnal peer_tcp_ao interop"
+all_stages="kunit selftests pytest pytest_vm fcnal peer_tcp_ao interop demo"
 extra_stages="debug_selftests debug_pytest"
 stages=${*:-$all_stages}
 results=$BUILD/results
@@ -218,13 +218,24 @@ stage_debug_pytest() {
 
 stage_interop() { "$REPO/workbench/interop.sh"; }
 
+# The BGP demo as a test: BIRD 2 and FRR on our kernel, TCP-AO keys from
+# the tcp-authopt tool in the netns-wide mode (workbench/demo-check.sh).
+stage_demo() {
+	local tap=$BUILD/results/demo.tap rc
+	build_selftests || return 1 # builds build/cli/tcp-authopt
+	"$REPO/workbench/demo-check.sh" >"$tap"
+	rc=$?
+	"$REPO/workbench/tapcount.py" demo "$tap" || rc=1
+	return $rc
+}
+
 # --- main -----------------------------------------------------------------
 
 build_ok=1
 need_uml=0 need_peer=0 need_x86=0
 for s in $stages; do
 	case "$s" in
-	kunit | selftests | pytest_vm | fcnal) need_uml=1 ;;
+	kunit | selftests | pytest_vm | fcnal | demo) need_uml=1 ;;
 	peer_tcp_ao) need_peer=1 ;;
 	debug_selftests | debug_pytest) need_x86=1 ;;
 	interop) need_uml=1 need_peer=1 ;;

@@ -1,5 +1,7 @@
 #!/bin/bash
-# make demo: boot our UML kernel and show what the series does, inside a
-# network namespace of the VM.
-. "$(dirname "$0")/lib.sh"
-"$REPO/workbench/vm.sh" -k uml -n demo -t 300 -- "$REPO/workbench/demo-vm.sh"
+# make demo: two BGP routers on our kernel (UML), BIRD 2 and FRR, their
+# sessions protected by TCP-AO with keys from the tcp-authopt tool and the
+# netns-wide mode: the sessions and routes, every MAC on the wire checked,
+# a key rollover under a live session, a peer with the wrong key refused.
+# See workbench/demo/run.sh.
+exec "$(dirname "$0")/demo/run.sh" summary "$@"
