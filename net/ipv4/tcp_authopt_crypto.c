@@ -102,6 +102,7 @@ static void tcp_authopt_crypto_free(struct tcp_authopt_pcpu __percpu *pcpu)
 int tcp_authopt_crypto_init(void)
 {
 	struct tcp_authopt_pcpu __percpu *pcpu;
+	struct crypto_shash *sha1;
 	int cpu, i, err = 0;
 
 	/* Pairs with the release below: a set pointer means ready tfms. */
@@ -133,10 +134,11 @@ int tcp_authopt_crypto_init(void)
 		}
 	}
 	/* Without a state that fits, HMAC keys are set per segment. */
+	sha1 = per_cpu_ptr(pcpu, cpumask_first(cpu_possible_mask))->sha1->tfm;
 	tcp_authopt_hmac_prepare_ok =
-		crypto_shash_statesize(per_cpu_ptr(pcpu, cpumask_first(cpu_possible_mask))->sha1->tfm) <=
-		sizeof_field(struct tcp_authopt_hmac_state, state[0]) &&
-		crypto_shash_blocksize(per_cpu_ptr(pcpu, cpumask_first(cpu_possible_mask))->sha1->tfm) == SHA1_BLOCK_SIZE;
+		crypto_shash_statesize(sha1) <=
+			sizeof_field(struct tcp_authopt_hmac_state, state[0]) &&
+		crypto_shash_blocksize(sha1) == SHA1_BLOCK_SIZE;
 	/* Publish the transforms only once all of them are set up. */
 	smp_store_release(&tcp_authopt_pcpu, pcpu);
 	goto out;

@@ -337,8 +337,8 @@ int tcp_authopt_flow_kdf(const struct tcp_authopt_key_info *key,
 			 const struct tcp_authopt_flow *f, u32 sisn, u32 disn,
 			 u8 *traffic_key);
 int tcp_authopt_flow_mac(const struct tcp_authopt_key_info *key, const u8 *tkey,
-			 const struct tcp_authopt_hmac_state *hs, u32 sne, const struct tcp_authopt_flow *f,
-			 struct sk_buff *skb, u8 *mac);
+			 const struct tcp_authopt_hmac_state *hs, u32 sne,
+			 const struct tcp_authopt_flow *f, struct sk_buff *skb, u8 *mac);
 
 /* tcp_authopt_conn.c */
 u64 tcp_authopt_now(void);

@@ -63,6 +63,7 @@ static inline size_t xfer_scaled(size_t bytes)
 
 	return div > 1 ? bytes / div : bytes;
 }
+
 #define SOCK_TIMEO_S	5	/* SO_RCVTIMEO/SO_SNDTIMEO, in case we block */
 
 #define XFER_CHUNK	(256u << 10)	/* most bytes a send() or recv() moves */
