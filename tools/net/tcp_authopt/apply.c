@@ -76,7 +76,7 @@ static void *grow(void *p, int n, size_t size)
 		return p;
 	p = realloc(p, (n < 16 ? 16 : 2 * (size_t)n) * size);
 	if (!p) {
-		errmsg("out of memory");
+		ak_err("out of memory");
 		exit(EXIT_FAIL);
 	}
 	return p;
@@ -90,14 +90,14 @@ static int read_all(const char *path, struct apply *a)
 	ssize_t r;
 
 	if (fd < 0) {
-		errmsg("apply: %s: %s", path, strerror(errno));
+		ak_err("apply: %s: %s", path, strerror(errno));
 		return errno == ENOENT ? EXIT_USAGE : EXIT_FAIL;
 	}
 	if (fd != STDIN_FILENO && !fstat(fd, &st) && S_ISREG(st.st_mode))
 		a->mode = st.st_mode;	/* checked once the secrets are known */
 	a->text = malloc(cap + 1);
 	if (!a->text) {
-		errmsg("out of memory");
+		ak_err("out of memory");
 		return EXIT_FAIL;
 	}
 	for (;;) {
@@ -105,12 +105,12 @@ static int read_all(const char *path, struct apply *a)
 			char *t;
 
 			if (cap >= MAX_FILE) {
-				errmsg("apply: %s: larger than %d bytes", path, MAX_FILE);
+				ak_err("apply: %s: larger than %d bytes", path, MAX_FILE);
 				return EXIT_USAGE;
 			}
 			t = malloc(2 * cap + 1);
 			if (!t) {
-				errmsg("out of memory");
+				ak_err("out of memory");
 				return EXIT_FAIL;
 			}
 			memcpy(t, a->text, n);
@@ -123,7 +123,7 @@ static int read_all(const char *path, struct apply *a)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			errmsg("apply: %s: %s", path, strerror(errno));
+			ak_err("apply: %s: %s", path, strerror(errno));
 			return EXIT_FAIL;
 		}
 		if (!r)
@@ -136,7 +136,7 @@ static int read_all(const char *path, struct apply *a)
 	a->text[n] = 0;
 	a->textlen = n;
 	if (strlen(a->text) != n) {
-		errmsg("apply: %s: a NUL byte: not a text file", path);
+		ak_err("apply: %s: a NUL byte: not a text file", path);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -166,7 +166,8 @@ static int tokenize(struct apply *a)
 		}
 		w->t = grow(w->t, w->n, sizeof(*w->t));
 		w->t[w->n].line = line;
-		w->t[w->n].s = out = p;
+		out = p;
+		w->t[w->n].s = p;
 		w->n++;
 		if (*p == '"') {
 			start = line;
@@ -178,12 +179,12 @@ static int tokenize(struct apply *a)
 				*out++ = *p;
 			}
 			if (!*p) {
-				errmsg("%s:%d: a quote is not closed", w->file, start);
+				ak_err("%s:%d: a quote is not closed", w->file, start);
 				return -1;
 			}
 			p++;
 			if (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-				errmsg("%s:%d: a blank must follow a closing quote", w->file, line);
+				ak_err("%s:%d: a blank must follow a closing quote", w->file, line);
 				return -1;
 			}
 		} else {
@@ -256,11 +257,13 @@ static int parse(struct apply *a)
 			struct fkey *f;
 
 			if (cur_block < 0) {
-				tokerr(w, i, "a key outside a peer block: start one with 'peer ADDR' or 'peer any'");
+				tokerr(w, i,
+				       "a key outside a peer block: start one with 'peer ADDR' or 'peer any'");
 				return -1;
 			}
 			if (i + 1 >= w->n) {
-				tokerr(w, i, "key needs a label (a number 0-255 is also its send-id and recv-id)");
+				tokerr(w, i,
+				       "key needs a label (a number 0-255 is also its send-id and recv-id)");
 				return -1;
 			}
 			a->fkeys = grow(a->fkeys, a->nfkeys, sizeof(*a->fkeys));
@@ -281,7 +284,8 @@ static int parse(struct apply *a)
 		{
 			struct ak_key *t = cur_key >= 0 ? &a->fkeys[cur_key].k :
 					   cur_block >= 0 ? &a->blocks[cur_block].tmpl : &a->global;
-			unsigned int allow = KA_VRF | KA_PORTS | KA_PARAMS | KA_SECRET | KA_FILE_SECRET;
+			unsigned int allow = KA_VRF | KA_PORTS | KA_PARAMS | KA_SECRET |
+					     KA_FILE_SECRET;
 
 			if (cur_key >= 0)
 				allow |= KA_IDS;
@@ -295,7 +299,8 @@ static int parse(struct apply *a)
 				return -1;
 			}
 			if (after_secret(w, i))
-				tokerr(w, i, "unknown word after a secret: quote a secret that has blanks (secret \"...\")");
+				tokerr(w, i,
+				       "unknown word after a secret: quote a secret that has blanks (secret \"...\")");
 			else if (!strcmp(s, "--insecure-secret"))
 				tokerr(w, i, "use 'secret' in a file");
 			else
@@ -325,7 +330,7 @@ static int expand_and_check(struct apply *a)
 		struct block *b = &a->blocks[f->block];
 
 		if (key_check(&f->k, false, why, sizeof(why))) {
-			errmsg("%s:%d: key %s: %s", a->w.file, f->k.line, f->label, why);
+			ak_err("%s:%d: key %s: %s", a->w.file, f->k.line, f->label, why);
 			bad = 1;
 			continue;
 		}
@@ -335,7 +340,8 @@ static int expand_and_check(struct apply *a)
 			a->want = grow(a->want, a->nwant, sizeof(*a->want));
 			d = &a->want[a->nwant++];
 			*d = f->k;
-			d->flags = (d->flags & ~KEY_ADDR_FLAGS) | (b->peers[p].flags & KEY_ADDR_FLAGS);
+			d->flags = (d->flags & ~KEY_ADDR_FLAGS) |
+				   (b->peers[p].flags & KEY_ADDR_FLAGS);
 			d->family = b->peers[p].family;
 			d->mapped = b->peers[p].mapped;
 			d->prefixlen = b->peers[p].prefixlen;
@@ -345,7 +351,7 @@ static int expand_and_check(struct apply *a)
 	if (bad)
 		return -1;
 	if (a->nwant > MAX_KEYS) {
-		errmsg("%s: %d keys; a namespace holds at most %d", a->w.file, a->nwant, MAX_KEYS);
+		ak_err("%s: %d keys; a namespace holds at most %d", a->w.file, a->nwant, MAX_KEYS);
 		return -1;
 	}
 	for (i = 0; i < a->nwant; i++) {
@@ -354,12 +360,12 @@ static int expand_and_check(struct apply *a)
 
 			key_name(x, n1, sizeof(n1));
 			if (key_same_ident(x, y)) {
-				errmsg("%s:%d: %s is given twice (also at line %d)", a->w.file,
+				ak_err("%s:%d: %s is given twice (also at line %d)", a->w.file,
 				       x->line, n1, y->line);
 				bad = 1;
 			} else if (key_conflict(x, y)) {
 				key_name(y, n2, sizeof(n2));
-				errmsg("%s:%d: %s overlaps %s of line %d (RFC 5925 3.1): equally specific keys that can apply to one connection must not share a send-id or a recv-id",
+				ak_err("%s:%d: %s overlaps %s of line %d (RFC 5925 3.1): equally specific keys that can apply to one connection must not share a send-id or a recv-id",
 				       a->w.file, x->line, n1, n2, y->line);
 				bad = 1;
 			}
@@ -393,7 +399,7 @@ static int plan(struct apply *a)
 	char name[160];
 
 	if (!match || !wmatched || !removed) {
-		errmsg("out of memory");
+		ak_err("out of memory");
 		exit(EXIT_FAIL);
 	}
 	for (i = 0; i < nh; i++) {
@@ -405,7 +411,7 @@ static int plan(struct apply *a)
 			wmatched[match[i]] = true;
 		} else if (a->have.keys[i].ports_unknown) {
 			key_name(&a->have.keys[i], name, sizeof(name));
-			errmsg("apply: installed %s has port ranges the kernel does not show: apply cannot remove it; delete it with 'key del' and its ports, or put it in the file",
+			ak_err("apply: installed %s has port ranges the kernel does not show: apply cannot remove it; delete it with 'key del' and its ports, or put it in the file",
 			       name);
 			bad = 1;
 		}
@@ -460,7 +466,9 @@ static void count_ops(const struct apply *a, int n[3])
 {
 	int i;
 
-	n[0] = n[1] = n[2] = 0;
+	n[0] = 0;
+	n[1] = 0;
+	n[2] = 0;
 	for (i = 0; i < a->nops; i++)
 		n[a->ops[i].type]++;
 }
@@ -568,10 +576,14 @@ static int roll_back(struct apply *a, int failed)
 			fprintf(stderr, "  was already gone: %s\n", name);
 			break;
 		case R_DONE:
-			fprintf(stderr, o->type == OP_REPLACE ?
-				"  replaced, stays with the file's material (the old material cannot be read back): %s\n" :
-				"  removed, cannot be restored (its material cannot be read back): %s\n",
-				name);
+			if (o->type == OP_REPLACE)
+				fprintf(stderr,
+					"  replaced, stays with the file's material (the old material cannot be read back): %s\n",
+					name);
+			else
+				fprintf(stderr,
+					"  removed, cannot be restored (its material cannot be read back): %s\n",
+					name);
 			break;
 		}
 	}
@@ -584,7 +596,8 @@ static int roll_back(struct apply *a, int failed)
 	if (restored)
 		fprintf(stderr, "%s: apply: the keys are as they were before apply\n", progname);
 	else
-		fprintf(stderr, "%s: apply: the keys are NOT as before: see above ('key list' shows them)\n",
+		fprintf(stderr,
+			"%s: apply: the keys are NOT as before: see above ('key list' shows them)\n",
 			progname);
 	return restored ? EXIT_APPLY_RESTORED : EXIT_APPLY_PARTIAL;
 }
@@ -613,7 +626,8 @@ static int execute(struct apply *a, const char *path)
 			key_explain(-err, o->key, o->type == OP_REMOVE, what[o->type]);
 			err = roll_back(a, i);
 			if (opts.json)
-				print_json(a, path, err == EXIT_APPLY_RESTORED ? "restored" : "partial");
+				print_json(a, path,
+					   err == EXIT_APPLY_RESTORED ? "restored" : "partial");
 			return err;
 		}
 		o->result = R_DONE;
@@ -623,7 +637,7 @@ static int execute(struct apply *a, const char *path)
 	count_ops(a, n);
 	/* Check the outcome: another program may have changed keys meanwhile. */
 	if (key_list_read(&now, &err)) {
-		errmsg("apply: cannot read the keys back: %s", strerror(err));
+		ak_err("apply: cannot read the keys back: %s", strerror(err));
 		missing = -1;
 	} else {
 		for (i = 0; i < a->nwant; i++) {
@@ -633,12 +647,12 @@ static int execute(struct apply *a, const char *path)
 				;
 			if (j == now.n) {
 				key_name(&a->want[i], name, sizeof(name));
-				errmsg("apply: %s is not installed after apply", name);
+				ak_err("apply: %s is not installed after apply", name);
 				missing++;
 			}
 		}
 		if (now.n != a->nwant) {
-			errmsg("apply: %d keys installed after apply, the file has %d (a concurrent change?)",
+			ak_err("apply: %d keys installed after apply, the file has %d (a concurrent change?)",
 			       now.n, a->nwant);
 			missing++;
 		}
@@ -726,13 +740,13 @@ int cmd_apply(int argc, char **argv)
 	if (tokenize(&a) || parse(&a) || expand_and_check(&a))
 		goto out;
 	if (a.mode & 044 && has_inline_secret(&a.w))
-		warnmsg("%s holds secrets and can be read by group or others (chmod 600 it)",
+		ak_warn("%s holds secrets and can be read by group or others (chmod 600 it)",
 			path);
 	if (key_list_read(&a.have, &err)) {
 		if (err == ENOENT) {
 			r = ao_unavailable() ?: EXIT_UNAVAIL;
 		} else {
-			errmsg("apply: reading the installed keys: %s: %s%s", KEY_PROC,
+			ak_err("apply: reading the installed keys: %s: %s%s", KEY_PROC,
 			       strerror(err), err == EACCES ? " (needs root)" : "");
 			r = EXIT_FAIL;
 		}
@@ -743,12 +757,13 @@ int cmd_apply(int argc, char **argv)
 	count_ops(&a, n);
 	if (opts.dry_run) {
 		if (ao_probe() == AO_DISABLED)
-			warnmsg("tcp_authopt is disabled (sysctl net.ipv4.tcp_authopt=1): applying would fail");
+			ak_warn("tcp_authopt is disabled (sysctl net.ipv4.tcp_authopt=1): applying would fail");
 		if (opts.json) {
 			print_json(&a, path, "planned");
 		} else {
-			printf("plan: %d to add, %d to replace, %d to remove (file: %d keys, installed: %d)\n",
-			       n[OP_ADD], n[OP_REPLACE], n[OP_REMOVE], a.nwant, a.have.n);
+			fprintf(stdout,
+				"plan: %d to add, %d to replace, %d to remove (file: %d keys, installed: %d)\n",
+				n[OP_ADD], n[OP_REPLACE], n[OP_REMOVE], a.nwant, a.have.n);
 			for (i = 0; i < a.nops; i++)
 				print_op(&a.ops[i], op_verb[a.ops[i].type]);
 		}

@@ -156,7 +156,7 @@ int key_set_peer(struct ak_key *k, const char *s, char *why, size_t whylen)
 		char shown[INET6_ADDRSTRLEN];
 
 		inet_ntop(family, a, shown, sizeof(shown));
-		warnmsg("%s has host bits set: the kernel keeps %s/%lu", s, shown, len);
+		ak_warn("%s has host bits set: the kernel keeps %s/%lu", s, shown, len);
 	}
 	k->family = family;
 	memcpy(k->addr, a, 16);
@@ -271,13 +271,15 @@ static int parse_lifetime(struct ak_key *k, const struct ak_words *w, int *i,
 		return -1;
 	}
 	if (parse_time(w->t[*i + 1].s, &b)) {
-		tokerr(w, *i + 1, "%s: bad time '%s' (use YYYY-MM-DDTHH:MM:SSZ, an offset such as +01:00, 'now' or @SECONDS)",
+		tokerr(w, *i + 1,
+		       "%s: bad time '%s' (use YYYY-MM-DDTHH:MM:SSZ, an offset such as +01:00, 'now' or @SECONDS)",
 		       kw, w->t[*i + 1].s);
 		return -1;
 	}
 	end = strcmp(w->t[*i + 2].s, "infinite");
 	if (end && parse_time(w->t[*i + 2].s, &e)) {
-		tokerr(w, *i + 2, "%s: bad end time '%s' (ISO 8601 with a zone, 'now', @SECONDS or 'infinite')",
+		tokerr(w, *i + 2,
+		       "%s: bad end time '%s' (ISO 8601 with a zone, 'now', @SECONDS or 'infinite')",
 		       kw, w->t[*i + 2].s);
 		return -1;
 	}
@@ -424,13 +426,15 @@ int key_attr(struct ak_key *k, const struct ak_words *w, int *i, unsigned int al
 		if (!strcmp(w->t[*i + 1].s, "any")) {
 			k->flags &= ~(local ? TCP_AUTHOPT_KEY_LOCAL_PORT :
 				      TCP_AUTHOPT_KEY_REMOTE_PORT);
-		} else if (parse_ports(w->t[*i + 1].s, local ? &k->lport_min : &k->rport_min,
-				       local ? &k->lport_max : &k->rport_max)) {
-			tokerr(w, *i + 1, "%s: '%s' is not PORT or MIN-MAX (0-65535)", kw,
-			       w->t[*i + 1].s);
-			return -1;
 		} else {
-			k->flags |= local ? TCP_AUTHOPT_KEY_LOCAL_PORT : TCP_AUTHOPT_KEY_REMOTE_PORT;
+			if (parse_ports(w->t[*i + 1].s, local ? &k->lport_min : &k->rport_min,
+					local ? &k->lport_max : &k->rport_max)) {
+				tokerr(w, *i + 1, "%s: '%s' is not PORT or MIN-MAX (0-65535)", kw,
+				       w->t[*i + 1].s);
+				return -1;
+			}
+			k->flags |= local ? TCP_AUTHOPT_KEY_LOCAL_PORT :
+					    TCP_AUTHOPT_KEY_REMOTE_PORT;
 		}
 		*i += 2;
 		return 1;
@@ -442,7 +446,8 @@ int key_attr(struct ak_key *k, const struct ak_words *w, int *i, unsigned int al
 			return -1;
 		k->alg = parse_alg(w->t[*i + 1].s);
 		if (!k->alg) {
-			tokerr(w, *i + 1, "%s: unknown algorithm '%s' (hmac-sha-1-96 or aes-128-cmac-96)",
+			tokerr(w, *i + 1,
+			       "%s: unknown algorithm '%s' (hmac-sha-1-96 or aes-128-cmac-96)",
 			       kw, w->t[*i + 1].s);
 			return -1;
 		}
@@ -975,7 +980,7 @@ int key_list_read(struct ak_list *l, int *err)
 			l->keys = nk;
 		}
 		if (parse_proc_line(line, &l->keys[l->n])) {
-			warnmsg("%s: line not understood: %s", KEY_PROC, line);
+			ak_warn("%s: line not understood: %s", KEY_PROC, line);
 			continue;
 		}
 		l->n++;
@@ -1068,11 +1073,11 @@ int ao_unavailable(void)
 {
 	switch (ao_probe()) {
 	case AO_UNSUPPORTED:
-		errmsg("this kernel has no tcp_authopt (no %s): build with CONFIG_TCP_AUTHOPT; upstream TCP_AO kernels use another ABI",
+		ak_err("this kernel has no tcp_authopt (no %s): build with CONFIG_TCP_AUTHOPT; upstream TCP_AO kernels use another ABI",
 		       KEY_PROC);
 		return EXIT_UNAVAIL;
 	case AO_DISABLED:
-		errmsg("tcp_authopt is disabled: sysctl net.ipv4.tcp_authopt=1 (host-wide, in the initial namespace; it cannot be turned off again)");
+		ak_err("tcp_authopt is disabled: sysctl net.ipv4.tcp_authopt=1 (host-wide, in the initial namespace; it cannot be turned off again)");
 		return EXIT_UNAVAIL;
 	}
 	return 0;
@@ -1089,20 +1094,22 @@ int key_explain(int err, const struct ak_key *k, bool del, const char *what)
 	if (err == EPERM) {
 		if (ao_unavailable())
 			return EXIT_UNAVAIL;
-		errmsg("%s: permission denied: changing keys needs CAP_NET_ADMIN in the network namespace",
+		ak_err("%s: permission denied: changing keys needs CAP_NET_ADMIN in the network namespace",
 		       what);
 		return EXIT_FAIL;
 	}
 	if (err == ENOPROTOOPT)
 		return ao_unavailable() ?: EXIT_FAIL;
 	if (err == ENOENT && del) {
-		errmsg("%s: no such key: %s", what, name);
+		ak_err("%s: no such key: %s", what, name);
 		if (!key_list_read(&l, &e)) {
 			for (i = 0; i < l.n; i++) {
-				if (l.keys[i].send_id != k->send_id || l.keys[i].recv_id != k->recv_id)
+				if (l.keys[i].send_id != k->send_id ||
+				    l.keys[i].recv_id != k->recv_id)
 					continue;
 				if (!found++)
-					fprintf(stderr, "  installed with these ids (a key is named by its ids, peer, vrf and ports):\n");
+					fprintf(stderr,
+						"  installed with these ids (a key is named by its ids, peer, vrf and ports):\n");
 				key_words(&l.keys[i], other, sizeof(other));
 				fprintf(stderr, "    %s\n", other);
 			}
@@ -1115,7 +1122,7 @@ int key_explain(int err, const struct ak_key *k, bool del, const char *what)
 			if (key_same_ident(&l.keys[i], k) || !key_conflict(&l.keys[i], k))
 				continue;
 			key_name(&l.keys[i], other, sizeof(other));
-			errmsg("%s: this key overlaps %s (RFC 5925 3.1): equally specific keys that can apply to one connection must not share a send-id or a recv-id",
+			ak_err("%s: this key overlaps %s (RFC 5925 3.1): equally specific keys that can apply to one connection must not share a send-id or a recv-id",
 			       what, other);
 			found = 1;
 			break;
@@ -1126,25 +1133,25 @@ int key_explain(int err, const struct ak_key *k, bool del, const char *what)
 	}
 	switch (err) {
 	case EEXIST:
-		errmsg("%s: the kernel reports that %s overlaps another key (RFC 5925 3.1), but no such key is listed now",
+		ak_err("%s: the kernel reports that %s overlaps another key (RFC 5925 3.1), but no such key is listed now",
 		       what, name);
 		break;
 	case EINVAL:
 		if ((k->flags & TCP_AUTHOPT_KEY_IFINDEX) && k->ifindex)
-			errmsg("%s: the kernel refused %s as invalid (EINVAL): is vrf %s (ifindex %u) still a VRF device?",
+			ak_err("%s: the kernel refused %s as invalid (EINVAL): is vrf %s (ifindex %u) still a VRF device?",
 			       what, name, k->vrf, k->ifindex);
 		else
-			errmsg("%s: the kernel refused %s as invalid (EINVAL)", what, name);
+			ak_err("%s: the kernel refused %s as invalid (EINVAL)", what, name);
 		break;
 	case ENOSPC:
-		errmsg("%s: the network namespace already holds %d keys, the most it can", what,
+		ak_err("%s: the network namespace already holds %d keys, the most it can", what,
 		       MAX_KEYS);
 		break;
 	case ENOMEM:
-		errmsg("%s: the kernel is out of memory", what);
+		ak_err("%s: the kernel is out of memory", what);
 		break;
 	default:
-		errmsg("%s: %s: %s", what, name, strerror(err));
+		ak_err("%s: %s: %s", what, name, strerror(err));
 	}
 	return EXIT_FAIL;
 }

@@ -358,9 +358,9 @@ static int list_or_explain(struct ak_list *l)
 	if (err == ENOENT)
 		return ao_unavailable() ?: EXIT_UNAVAIL;
 	if (err == EACCES || err == EPERM)
-		errmsg("reading the keys needs root: %s is mode 0400", KEY_PROC);
+		ak_err("reading the keys needs root: %s is mode 0400", KEY_PROC);
 	else
-		errmsg("%s: %s", KEY_PROC, strerror(err));
+		ak_err("%s: %s", KEY_PROC, strerror(err));
 	return EXIT_FAIL;
 }
 
@@ -398,10 +398,12 @@ static int cmd_key_change(int argc, char **argv, bool del)
 		if (r == -1)
 			return usage_hint(cmd);
 		if (!del && (!strcmp(w.t[i].s, "secret") || !strcmp(w.t[i].s, "secret-hex")))
-			return usage_error(cmd, "%s: '%s' is not a word of the command line: secrets come from secret-file, secret-hex-file or --insecure-secret",
+			return usage_error(cmd,
+					   "%s: '%s' is not a word of the command line: secrets come from secret-file, secret-hex-file or --insecure-secret",
 					   cmd, w.t[i].s);
 		if (r == -2 && del)
-			return usage_error(cmd, "key del names a key by its identity (send-id, recv-id, peer, vrf, ports): '%s' does not belong there",
+			return usage_error(cmd,
+					   "key del names a key by its identity (send-id, recv-id, peer, vrf, ports): '%s' does not belong there",
 					   w.t[i].s);
 		if (r == -2)
 			return usage_error(cmd, "%s: '%s' does not belong here", cmd, w.t[i].s);
@@ -446,7 +448,8 @@ static int cmd_key_list(int argc, char **argv)
 			continue;
 		if (r == -1)
 			return usage_hint("key list");
-		return usage_error("key list", "key list: '%s' is not a filter (send-id, recv-id, id, peer, vrf)",
+		return usage_error("key list",
+				   "key list: '%s' is not a filter (send-id, recv-id, id, peer, vrf)",
 				   w.t[i].s);
 	}
 	r = list_or_explain(&l);
@@ -550,9 +553,10 @@ static int counters_read(struct ctr *c, int max)
 
 			strcpy(ncopy, names + 7);
 			strcpy(vcopy, vals + 7);
-			a = strtok_r(ncopy, " \n", &sn);
-			b = strtok_r(vcopy, " \n", &sv);
-			for (; a && b; a = strtok_r(NULL, " \n", &sn), b = strtok_r(NULL, " \n", &sv)) {
+			a = strtok_r(ncopy, "\n ", &sn);
+			b = strtok_r(vcopy, "\n ", &sv);
+			for (; a && b; a = strtok_r(NULL, "\n ", &sn),
+			     b = strtok_r(NULL, "\n ", &sv)) {
 				if (strncmp(a, pass ? "TCPMD5" : "TCPAuthOpt", pass ? 6 : 10))
 					continue;
 				if (n == max)
@@ -582,11 +586,11 @@ static int counters_get(struct ctr *c)
 	int n = counters_read(c, MAX_CTRS);
 
 	if (n < 0) {
-		errmsg("/proc/net/netstat: %s", strerror(-n));
+		ak_err("/proc/net/netstat: %s", strerror(-n));
 		return -EXIT_FAIL;
 	}
 	if (!have_ao_counters(c, n)) {
-		errmsg("the kernel has no TcpExt TCPAuthOpt* counters: no tcp_authopt support");
+		ak_err("the kernel has no TcpExt TCPAuthOpt* counters: no tcp_authopt support");
 		return -EXIT_UNAVAIL;
 	}
 	return n;
@@ -762,8 +766,9 @@ static int cmd_status(int argc, char **argv)
 	if (sysctl >= 0)
 		printf("host switch:      net.ipv4.tcp_authopt = %d\n", sysctl);
 	else if (state != AO_UNSUPPORTED)
-		printf("host switch:      net.ipv4.tcp_authopt is %s (in the initial namespace only)\n",
-		       state == AO_ENABLED ? "1" : state == AO_DISABLED ? "0" : "?");
+		fprintf(stdout,
+			"host switch:      net.ipv4.tcp_authopt is %s (in the initial namespace only)\n",
+			state == AO_ENABLED ? "1" : state == AO_DISABLED ? "0" : "?");
 	if (all >= 0)
 		printf("netns-wide mode:  %s (net.ipv4.tcp_authopt_all_sockets = %d)\n",
 		       all ? "on: every new TCP socket takes part" : "off", all);
@@ -787,6 +792,7 @@ static int cmd_status(int argc, char **argv)
 
 /* Watch */
 
+/* Set in a signal handler: C allows only volatile sig_atomic_t there. */
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -822,7 +828,8 @@ static int cmd_watch(int argc, char **argv)
 			opts.interval = strtod(argv[++i], &end);
 			if (*end || end == argv[i] || !(opts.interval >= 0.1) ||
 			    opts.interval > 86400)
-				return usage_error("watch", "watch: interval '%s' is not 0.1-86400 seconds",
+				return usage_error("watch",
+						   "watch: interval '%s' is not 0.1-86400 seconds",
 						   argv[i]);
 			continue;
 		}
@@ -832,7 +839,8 @@ static int cmd_watch(int argc, char **argv)
 			if (i + 1 >= argc)
 				return usage_error("watch", "watch: %s needs N", a);
 			if (parse_uint(argv[++i], LONG_MAX, &v) || !v)
-				return usage_error("watch", "watch: count '%s' is not a positive number",
+				return usage_error("watch",
+						   "watch: count '%s' is not a positive number",
 						   argv[i]);
 			opts.count = v;
 			continue;
@@ -927,11 +935,11 @@ static int enter_netns(const char *name)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return usage_error(NULL, "no network namespace '%s' (%s)", name, path);
-		errmsg("%s: %s", path, strerror(errno));
+		ak_err("%s: %s", path, strerror(errno));
 		return EXIT_FAIL;
 	}
 	if (setns(fd, CLONE_NEWNET)) {
-		errmsg("entering network namespace %s: %s%s", name, strerror(errno),
+		ak_err("entering network namespace %s: %s%s", name, strerror(errno),
 		       errno == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
 		close(fd);
 		return EXIT_FAIL;
@@ -973,12 +981,14 @@ int main(int argc, char **argv)
 			break;
 		default:
 			if (optopt == 'n' || (optind > 0 && !strcmp(argv[optind - 1], "--netns")))
-				return usage_error(NULL, "%s needs a namespace name", argv[optind - 1]);
+				return usage_error(NULL, "%s needs a namespace name",
+						   argv[optind - 1]);
 			return usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return usage_error(NULL, "no command given (key, status, counters, watch, apply, help)");
+		return usage_error(NULL,
+				   "no command given (key, status, counters, watch, apply, help)");
 	cmd = argv[optind++];
 	argc -= optind;
 	argv += optind;
@@ -986,7 +996,8 @@ int main(int argc, char **argv)
 		return show_help(argc ? argv[0] : NULL, argc > 1 ? argv[1] : NULL);
 	if (strcmp(cmd, "key") && strcmp(cmd, "status") && strcmp(cmd, "counters") &&
 	    strcmp(cmd, "watch") && strcmp(cmd, "apply"))
-		return usage_error(NULL, "unknown command '%s' (key, status, counters, watch, apply, help)",
+		return usage_error(NULL,
+				   "unknown command '%s' (key, status, counters, watch, apply, help)",
 				   cmd);
 	if (opts.netns) {
 		r = enter_netns(opts.netns);

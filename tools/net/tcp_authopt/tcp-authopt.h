@@ -91,6 +91,11 @@ enum {
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* Format checking as the kernel's __printf(); userspace has no such macro. */
+#ifndef __printf
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#endif
+
 #define KEY_PROC	"/proc/net/tcp_authopt"
 #define SYSCTL_ENABLE	"/proc/sys/net/ipv4/tcp_authopt"
 #define SYSCTL_ALL	"/proc/sys/net/ipv4/tcp_authopt_all_sockets"
@@ -157,6 +162,7 @@ enum {
 	KA_CLI_SECRET = 1 << 6,	/* --insecure-secret */
 	KA_FILE_SECRET = 1 << 7, /* secret secret-hex (in an apply file) */
 };
+
 #define KA_IDENT	(KA_IDS | KA_PEER | KA_VRF | KA_PORTS)
 
 /* Global options. */
@@ -167,14 +173,14 @@ struct ak_opts {
 	double interval;
 	long count;
 };
+
 extern struct ak_opts opts;
 extern const char *progname;
 
 /* util.c */
-void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void tokerr(const struct ak_words *w, int i, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void ak_err(const char *fmt, ...) __printf(1, 2);
+void ak_warn(const char *fmt, ...) __printf(1, 2);
+void tokerr(const struct ak_words *w, int i, const char *fmt, ...) __printf(3, 4);
 void wipe(void *p, size_t n);
 int parse_uint(const char *s, unsigned long max, unsigned long *out);
 int parse_time(const char *s, uint64_t *out);
@@ -189,6 +195,7 @@ struct json {
 	int depth;
 	bool need_comma[16];
 };
+
 void j_begin(struct json *j, FILE *f);
 void j_end(struct json *j);
 void j_obj(struct json *j, const char *key);
@@ -233,6 +240,6 @@ int cmd_apply(int argc, char **argv);
 
 /* tcp-authopt.c */
 int show_help(const char *cmd, const char *sub);
-int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int usage_error(const char *cmd, const char *fmt, ...) __printf(2, 3);
 
 #endif

@@ -16,7 +16,7 @@
 
 #include "tcp-authopt.h"
 
-void errmsg(const char *fmt, ...)
+void ak_err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -28,7 +28,7 @@ void errmsg(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void warnmsg(const char *fmt, ...)
+void ak_warn(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -249,7 +249,7 @@ int read_secret(const char *path, const char *dir, bool hex, unsigned char *out,
 			return -1;
 		}
 		if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & 044))
-			warnmsg("secret file %s can be read by group or others (chmod 600 it)",
+			ak_warn("secret file %s can be read by group or others (chmod 600 it)",
 				path);
 	}
 	for (;;) {

@@ -79,7 +79,7 @@ fresh_ns() {
 	ip -n "$1" link set lo up
 }
 
-# The kernel's view, without the tool: "flags send recv alg addr l3index".
+# The view of the kernel, without the tool: "flags send recv alg addr l3index".
 proc_keys() { nsenter --net="/run/netns/$1" tail -n +2 /proc/net/tcp_authopt | sort; }
 proc_count() { local k; k=$(proc_keys "$1"); [ -z "$k" ] && echo 0 || wc -l <<<"$k"; }
 proc_has() {
@@ -217,8 +217,9 @@ t_add_basic() {
 	proc_has k '^0x4\t1\t2\t2\t198\.51\.100\.2\t0$'
 	ns k key list
 	want_rc 0
-	[ "$OUT" = "send-id 1 recv-id 2 peer 198.51.100.2 algorithm aes-128-cmac-96 include-options" ] ||
-		fail "list line: $OUT"
+	local want
+	want="send-id 1 recv-id 2 peer 198.51.100.2 algorithm aes-128-cmac-96 include-options"
+	[ "$OUT" = "$want" ] || fail "list line: $OUT"
 	ns k --json key list
 	json 'assert len(d) == 1 and d[0]["send_id"] == 1 and d[0]["recv_id"] == 2, d
 assert d[0]["algorithm"] == "aes-128-cmac-96" and d[0]["peer"] == "198.51.100.2", d
@@ -480,7 +481,7 @@ t_vrf() {
 	ns v key add id 2 algorithm hmac-sha-1-96 vrf nosuch0 secret-file "$T/secret"
 	want_rc 2
 	want_err "no device 'nosuch0'"
-	# The name is resolved in the namespace of -n, not in the caller's.
+	# The name is resolved in the namespace of -n, not in that of the caller.
 	cli key add id 2 algorithm hmac-sha-1-96 vrf red secret-file "$T/secret"
 	want_rc 2
 	want_err "no device 'red'"
@@ -528,8 +529,9 @@ t_list_filters() {
 	[ "$(wc -l <<<"$OUT")" = 3 ] || fail "peer filter: 3 keys expected"
 	no_out "send-id 3 "
 	ns l key list send-id 5
-	[ "$OUT" = "send-id 5 recv-id 6 peer 2001:db8::5 algorithm hmac-sha-1-96 include-options" ] ||
-		fail "send-id filter: $OUT"
+	local want
+	want="send-id 5 recv-id 6 peer 2001:db8::5 algorithm hmac-sha-1-96 include-options"
+	[ "$OUT" = "$want" ] || fail "send-id filter: $OUT"
 	ns l key list recv-id 6
 	want_out "^send-id 5 "
 	ns l --json key list peer 2001:db8::/64
@@ -564,7 +566,8 @@ t_status_keys() {
 	want_out "netns-wide mode: +on"
 	want_out "namespace: +sk"
 	ns sk --json status
-	json 'assert (d["keys"], d["address_bound"], d["prefix_bound"], d["vrf_bound"]) == (3, 2, 1, 1), d
+	json 'assert (d["keys"], d["address_bound"],
+	d["prefix_bound"], d["vrf_bound"]) == (3, 2, 1, 1), d
 assert (d["nosend"], d["norecv"], d["with_lifetimes"], d["all_sockets"]) == (1, 1, 1, 1), d
 assert d["peers"] == 3 and d["key_limit"] == 65536, d'
 	cli status extra
@@ -683,8 +686,10 @@ t_apply_dry_run() {
 	ns ap apply --dry-run "$T/chain.conf"
 	want_rc 0
 	want_out "^plan: 4 to add, 1 to replace, 1 to remove \(file: 5 keys, installed: 2\)"
-	want_out "^add +send-id 2 recv-id 3 peer 2001:db8::2 .*exclude-options .*accept-lifetime 2026-05-31T00:00:00Z infinite +\(.*chain.conf:7\)"
-	want_out "^replace +send-id 1 recv-id 1 peer 198.51.100.2 algorithm aes-128-cmac-96 include-options send-lifetime 2026-01-01T00:00:00Z 2026-06-01T00:00:00Z"
+	want_out \
+		"^add +send-id 2 recv-id 3 peer 2001:db8::2 .*exclude-options .*accept-lifetime 2026-05-31T00:00:00Z infinite +\(.*chain.conf:7\)"
+	want_out \
+		"^replace +send-id 1 recv-id 1 peer 198.51.100.2 algorithm aes-128-cmac-96 include-options send-lifetime 2026-01-01T00:00:00Z 2026-06-01T00:00:00Z"
 	want_out "^remove +send-id 77 recv-id 77 peer 203.0.113.1 .*\(installed\)"
 	want_out "^add +send-id 9 recv-id 9 peer 192.0.2.0/24 algorithm hmac-sha-1-96 .*nosend"
 	[ "$(proc_keys ap)" = "$before" ] || fail "dry run changed the keys"
@@ -750,8 +755,11 @@ t_apply_order() {
 	want_rc 0
 	want_out "^plan: 1 to add, 1 to replace, 1 to remove"
 	# The overlapping old key must go right before the new one comes.
-	grep -qzP 'replace[^\n]*\nremove +send-id 1 recv-id 1 [^\n]*\n +before adding key 1/2 for 10.0.0.1, which it overlaps\nadd +send-id 1 recv-id 2 ' \
-		<<<"$OUT" || fail "wrong order"
+	local order='replace[^\n]*\n'
+	order+='remove +send-id 1 recv-id 1 [^\n]*\n'
+	order+=' +before adding key 1/2 for 10.0.0.1, which it overlaps\n'
+	order+='add +send-id 1 recv-id 2 '
+	grep -qzP "$order" <<<"$OUT" || fail "wrong order"
 	ns ao apply "$T/order.conf"
 	want_rc 0
 	proc_has ao '^0x4\t1\t2\t1\t10\.0\.0\.1\t0$'
@@ -767,26 +775,26 @@ t_apply_invalid() {
 	local before c f=$T/bad.conf
 	before=$(proc_keys ai)
 	local -a cases=(
-		'peer 10.0.0.1 frob key 1 algorithm hmac-sha-1-96 secret x|bad.conf:1: unknown word .frob.'
-		'key 1|key outside a peer block'
-		'peer key 1|peer needs one or more'
-		'peer 10.0.0.300|not an IPv4 or IPv6 address'
-		'peer any 10.0.0.1|stands alone'
-		'peer 10.0.0.1\nkey 1 algorithm hmac-sha-1-96|bad.conf:2: key 1: a secret is required'
-		'peer 10.0.0.1\nkey x algorithm hmac-sha-1-96 secret y|key x: send-id and recv-id are required'
-		'peer 10.0.0.1\nkey 1 secret y|algorithm is required'
-		'send-id 3\npeer 10.0.0.1|belongs inside a key block'
-		'peer 10.0.0.1 algorithm sha1 key 1 secret y|bad.conf:1: algorithm: unknown algorithm'
-		'algorithm hmac-sha-1-96 peer 10.0.0.1 10.0.0.1 key 1 secret y|bad.conf:1: key 1/1 for 10.0.0.1 is given twice'
-		'algorithm hmac-sha-1-96 peer 10.0.0.1\nkey 1 secret y\nkey 2 send-id 1 recv-id 2 secret y|bad.conf:3: key 1/2 for 10.0.0.1 overlaps key 1/1 for 10.0.0.1 of line 2 \(RFC 5925 3.1\)'
-		'algorithm hmac-sha-1-96 peer 10.0.0.1 key 1 secret "y|bad.conf:1: a quote is not closed'
-		'algorithm hmac-sha-1-96 peer 10.0.0.1 key 1 secret-file nonexistent|nonexistent: No such file'
-		'algorithm hmac-sha-1-96 peer 10.0.0.1 key 1 secret-file -|standard input is not available'
-		'algorithm hmac-sha-1-96 peer 10.0.0.1 key 1 secret y send-lifetime 2026-01-01 infinite|bad time'
-		'algorithm hmac-sha-1-96 peer 10.0.0.1 vrf vx key 1 secret y|.vx. is not a VRF device'
-		'algorithm hmac-sha-1-96 peer 10.0.0.1 key 1 secret Fragment-One Fragment-Two|unknown word after a secret: quote'
-		'algorithm hmac-sha-1-96 peer 10.0.0.1 key 1 secret-hex 0g|not hexadecimal'
-		'algorithm hmac-sha-1-96 peer 10.0.0.1 key 256 secret y|send-id and recv-id are required'
+		"peer 10.0.0.1 frob key 1 algorithm hmac-sha-1-96 secret x|bad.conf:1: unknown word .frob."
+		"key 1|key outside a peer block"
+		"peer key 1|peer needs one or more"
+		"peer 10.0.0.300|not an IPv4 or IPv6 address"
+		"peer any 10.0.0.1|stands alone"
+		"peer 10.0.0.1\nkey 1 algorithm hmac-sha-1-96|bad.conf:2: key 1: a secret is required"
+		"peer 10.0.0.1\nkey x algorithm hmac-sha-1-96 secret y|key x: send-id and recv-id are required"
+		"peer 10.0.0.1\nkey 1 secret y|algorithm is required"
+		"send-id 3\npeer 10.0.0.1|belongs inside a key block"
+		"peer 10.0.0.1 algorithm sha1 key 1 secret y|bad.conf:1: algorithm: unknown algorithm"
+		"algorithm hmac-sha-1-96 peer 10.0.0.1 10.0.0.1 key 1 secret y|bad.conf:1: key 1/1 for 10.0.0.1 is given twice"
+		"algorithm hmac-sha-1-96 peer 10.0.0.1\nkey 1 secret y\nkey 2 send-id 1 recv-id 2 secret y|bad.conf:3: key 1/2 for 10.0.0.1 overlaps key 1/1 for 10.0.0.1 of line 2 \(RFC 5925 3.1\)"
+		"algorithm hmac-sha-1-96 peer 10.0.0.1 key 1 secret \"y|bad.conf:1: a quote is not closed"
+		"algorithm hmac-sha-1-96 peer 10.0.0.1 key 1 secret-file nonexistent|nonexistent: No such file"
+		"algorithm hmac-sha-1-96 peer 10.0.0.1 key 1 secret-file -|standard input is not available"
+		"algorithm hmac-sha-1-96 peer 10.0.0.1 key 1 secret y send-lifetime 2026-01-01 infinite|bad time"
+		"algorithm hmac-sha-1-96 peer 10.0.0.1 vrf vx key 1 secret y|.vx. is not a VRF device"
+		"algorithm hmac-sha-1-96 peer 10.0.0.1 key 1 secret Fragment-One Fragment-Two|unknown word after a secret: quote"
+		"algorithm hmac-sha-1-96 peer 10.0.0.1 key 1 secret-hex 0g|not hexadecimal"
+		"algorithm hmac-sha-1-96 peer 10.0.0.1 key 256 secret y|send-id and recv-id are required"
 	)
 	for c in "${cases[@]}"; do
 		printf "${c%%|*}\n" >"$f"
@@ -840,7 +848,7 @@ fault_disarm() {
 	echo 0 >"$FAIL_DIR/space"
 }
 
-# How many allocations one key add makes (the fault attribute's space
+# How many allocations one key add makes (the space of the fault attribute
 # counts down by one per allocation while it is above one).
 allocs_per_add() {
 	fault_arm 1000
@@ -915,7 +923,8 @@ write_helper() {
 	    s.setsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT, struct.pack("=IBBBB", 0, 0, 0, 0, 0))
 	s.settimeout(timeout)
 	def report(c):
-	    f, sk, srn, rk, rrn = struct.unpack("=IBBBB", c.getsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT, 8))
+	    f, sk, srn, rk, rrn = struct.unpack("=IBBBB",
+	        c.getsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT, 8))
 	    print(f"active={f >> 3 & 1} send_keyid={sk} recv_keyid={rk}", flush=True)
 	try:
 	    if mode == "server":
@@ -974,7 +983,8 @@ exchange() {
 }
 
 ctr() {	# ctr NS NAME: one counter, read with the tool
-	"$CLI" -n "$1" --json counters | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"
+	"$CLI" -n "$1" --json counters |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"
 }
 
 need_python() { command -v python3 >/dev/null || skip "no python3 in the VM"; }
@@ -1083,7 +1093,8 @@ t no_secret_output "no secret appears in anything the tool printed"
 echo "TAP version 13"
 if [ ! -x "$CLI" ]; then
 	echo "1..0 # SKIP"
-	echo "Bail out! no tool at $CLI (build it: make -C tools/net/tcp_authopt OUTPUT=...; or set TCP_AUTHOPT_CLI)"
+	echo \
+		"Bail out! no tool at $CLI (build it: make -C tools/net/tcp_authopt OUTPUT=...; or set TCP_AUTHOPT_CLI)"
 	exit 1
 fi
 [ "$(id -u)" = 0 ] || { echo "Bail out! run as root (in a test VM)"; exit 1; }
