@@ -244,9 +244,8 @@ retry:
 	ks->dst_isn = READ_ONCE(info->dst_isn);
 	ks->tkeys = (struct tcp_authopt_tkeys *)&ks->keys[ks->n];
 	for (i = 0; i < ks->n; i++) {
-		struct tcp_authopt_flow f = flow;
-
 		struct tcp_authopt_tkeys *tk = &ks->tkeys[i];
+		struct tcp_authopt_flow f = flow;
 
 		err = tcp_authopt_flow_kdf(ks->keys[i], &f, ks->src_isn, ks->dst_isn,
 					   tk->send_other.key);

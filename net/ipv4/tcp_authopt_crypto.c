@@ -53,9 +53,10 @@ static DEFINE_MUTEX(tcp_authopt_crypto_mutex);
 /* The SHA-1 driver's exported state fits &struct tcp_authopt_hmac_state. */
 static bool tcp_authopt_hmac_prepare_ok __read_mostly;
 
+/* Also for the slot whose allocation failed (an error pointer). */
 static void tcp_authopt_desc_free(struct shash_desc *desc)
 {
-	if (!desc)
+	if (IS_ERR_OR_NULL(desc))
 		return;
 	crypto_free_shash(desc->tfm);
 	kfree_sensitive(desc);
@@ -118,19 +119,18 @@ int tcp_authopt_crypto_init(void)
 	}
 	for_each_possible_cpu(cpu) {
 		struct tcp_authopt_pcpu *p = per_cpu_ptr(pcpu, cpu);
-		struct shash_desc *desc;
 
-		for (i = 0; i <= TCP_AUTHOPT_NUM_ALGS; i++) {
-			desc = tcp_authopt_desc_alloc(i < TCP_AUTHOPT_NUM_ALGS ?
-						      tcp_authopt_alg_names[i] : "sha1");
-			if (IS_ERR(desc)) {
-				err = PTR_ERR(desc);
+		for (i = 0; i < TCP_AUTHOPT_NUM_ALGS; i++) {
+			p->desc[i] = tcp_authopt_desc_alloc(tcp_authopt_alg_names[i]);
+			if (IS_ERR(p->desc[i])) {
+				err = PTR_ERR(p->desc[i]);
 				goto fail;
 			}
-			if (i < TCP_AUTHOPT_NUM_ALGS)
-				p->desc[i] = desc;
-			else
-				p->sha1 = desc;
+		}
+		p->sha1 = tcp_authopt_desc_alloc("sha1");
+		if (IS_ERR(p->sha1)) {
+			err = PTR_ERR(p->sha1);
+			goto fail;
 		}
 	}
 	/* Without a state that fits, HMAC keys are set per segment. */
@@ -205,7 +205,6 @@ int tcp_authopt_kdf(u8 alg_id, const u8 *mkt, unsigned int mktlen,
 	local_bh_disable();
 	p = this_cpu_ptr(tcp_authopt_pcpu);
 	desc = tcp_authopt_desc(alg_id);
-	/* The master key replaces any traffic key the transform held. */
 	/* The master key replaces any traffic key the transform held. */
 	p->cmac_key_set = false;
 	if (alg_id == TCP_AUTHOPT_ALG_AES_128_CMAC_96 && mktlen != CMAC_KEYLEN) {
