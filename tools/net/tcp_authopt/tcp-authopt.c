@@ -271,10 +271,8 @@ int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ak_vmsg("", fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s help%s%s'.\n", progname, cmd ? " " : "", cmd ? cmd : "");
 	return EXIT_USAGE;

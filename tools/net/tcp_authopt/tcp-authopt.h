@@ -6,6 +6,7 @@
 #ifndef TCP_AUTHOPT_CLI_H
 #define TCP_AUTHOPT_CLI_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -178,6 +179,7 @@ extern struct ak_opts opts;
 extern const char *progname;
 
 /* util.c */
+void ak_vmsg(const char *prefix, const char *fmt, va_list ap) __printf(2, 0);
 void ak_err(const char *fmt, ...) __printf(1, 2);
 void ak_warn(const char *fmt, ...) __printf(1, 2);
 void tokerr(const struct ak_words *w, int i, const char *fmt, ...) __printf(3, 4);

@@ -16,14 +16,22 @@
 
 #include "tcp-authopt.h"
 
+/* "progname: PREFIX" and the message on stderr, after what stdout holds;
+ * the caller ends the line.
+ */
+void ak_vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: %s", progname, prefix);
+	vfprintf(stderr, fmt, ap);
+}
+
 void ak_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ak_vmsg("", fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -32,10 +40,8 @@ void ak_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: warning: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ak_vmsg("warning: ", fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -43,17 +49,16 @@ void ak_warn(const char *fmt, ...)
 /* An error about word @i: in a file it names the file and line. */
 void tokerr(const struct ak_words *w, int i, const char *fmt, ...)
 {
+	char where[PATH_MAX + 32] = "";
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", progname);
 	if (w && w->file) {
 		if (i >= w->n)
 			i = w->n - 1;
-		fprintf(stderr, "%s:%d: ", w->file, i >= 0 ? w->t[i].line : 0);
+		snprintf(where, sizeof(where), "%s:%d: ", w->file, i >= 0 ? w->t[i].line : 0);
 	}
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ak_vmsg(where, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
