@@ -114,6 +114,14 @@ apply() {
 	"$cli" --json key list >"$facts/keys-step$1.json" 2>&1
 }
 
+# step STEP NAME: apply STEP, tell the peer router (NAME), and wait until
+# it has applied the same step: the two routers change keys in lockstep.
+step() {
+	apply "$1"
+	mark "$2"
+	wait_peer "$2"
+}
+
 enable_ao() { # [NETNS]: the host-wide switch, then the netns-wide mode
 	local nsx=()
 	[ -z "${1:-}" ] || nsx=(ip netns exec "$1")
@@ -212,13 +220,9 @@ r1() {
 	say "3. key rollover, key 1 -> key 2, on both routers, while BGP runs"
 	snap before_rollover
 	echo "-- add key 2 (both routers)"
-	apply 2
-	mark key2_added
-	wait_peer key2_added
+	step 2 key2_added
 	echo "-- stop sending with key 1: both ends move to key 2"
-	apply 3
-	mark key1_nosend
-	wait_peer key1_nosend
+	step 3 key1_nosend
 	if until_true "$wait_max" all_on_key2; then
 		echo "r1: the last segment of each side of both sessions carries KeyID 2:"
 	else
@@ -227,12 +231,8 @@ r1() {
 	last_keyids | sed 's/^/    /; s/ \([0-9]*\)$/ sends KeyID \1/'
 	mark key2_in_use
 	echo "-- stop accepting key 1, then remove it"
-	apply 4
-	mark key1_norecv
-	wait_peer key1_norecv
-	apply 5
-	mark key1_removed
-	wait_peer key1_removed
+	step 4 key1_norecv
+	step 5 key1_removed
 	echo "-- the sessions run on for a hold time and more on key 2 alone"
 	sleep 10
 	snap after_rollover
@@ -339,19 +339,11 @@ r2() {
 	show ip -6 route show proto bgp
 
 	snap before_rollover
-	apply 2
-	mark key2_added
-	wait_peer key2_added
-	apply 3
-	mark key1_nosend
-	wait_peer key1_nosend
+	step 2 key2_added
+	step 3 key1_nosend
 	wait_peer key2_in_use
-	apply 4
-	mark key1_norecv
-	wait_peer key1_norecv
-	apply 5
-	mark key1_removed
-	wait_peer key1_removed
+	step 4 key1_norecv
+	step 5 key1_removed
 	sleep 10
 	snap after_rollover
 	show vtysh2 -c 'show bgp summary'
