@@ -646,7 +646,7 @@ void tcp_authopt_info_free(struct tcp_authopt_info *info)
 }
 
 /**
- * tcp_authopt_clear() - release the TCP-AO state of a socket being destroyed
+ * tcp_authopt_clear() - release the TCP-AO state of a socket being freed
  * @sk: socket
  */
 void tcp_authopt_clear(struct sock *sk)
@@ -659,6 +659,7 @@ void tcp_authopt_clear(struct sock *sk)
 	RCU_INIT_POINTER(tcp_sk(sk)->authopt_info, NULL);
 	tcp_authopt_info_free(info);
 }
+EXPORT_SYMBOL_GPL(tcp_authopt_clear);
 
 /* The socket takes part in TCP-AO from now on; the socket is locked. */
 static struct tcp_authopt_info *tcp_authopt_info_get_or_create(struct sock *sk)

@@ -699,6 +699,53 @@ TEST_F(policy, abort_accepted_disconnect)
 	close(fd);
 }
 
+/* TCP_CLOSE of include/net/tcp_states.h, not in the uapi headers. */
+#define TCP_STATE_CLOSE	7
+
+/* TCP state of @fd, or -1. */
+static int tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return -1;
+	return ti.tcpi_state;
+}
+
+/*
+ * Data reaching a socket closed by its application (TCPAbortOnData): the
+ * kernel resets the connection and destroys the orphaned socket before it
+ * answers with the RST. The RST must still be signed, or the peer drops it
+ * (TCPAuthOptRequired) and stays in CLOSE-WAIT. Routers see this whenever
+ * a BGP daemon closes while its peer still sends.
+ */
+TEST_F(policy, abort_data_after_close)
+{
+	const struct params *p = variant->p;
+	int listener, child, fd, state = -1;
+	struct timespec t0;
+	char c;
+
+	fd = abort_setup(_metadata, self, p, &listener, &child, true);
+	close(child);
+	/* B sees A's FIN; A, orphaned, waits in FIN-WAIT-2. */
+	ASSERT_EQ(1, wait_fd(fd, POLLIN, CONNECT_MS)) TH_LOG("no FIN from A");
+	ASSERT_EQ(0, recv(fd, &c, 1, MSG_DONTWAIT)) TH_LOG("recv: %m");
+	ASSERT_EQ(1, send(fd, "x", 1, MSG_NOSIGNAL)) TH_LOG("send: %m");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (elapsed_ms(&t0) < CONNECT_MS) {
+		state = tcp_state(fd);
+		if (state == TCP_STATE_CLOSE)
+			break;
+		usleep(20000);
+	}
+	EXPECT_EQ(TCP_STATE_CLOSE, state) TH_LOG("B still in state %d: A's RST did not pass", state);
+	expect_reset_signed(_metadata, self);
+	close(listener);
+	close(fd);
+}
+
 /* A client on an ephemeral port, after a key change in its namespace. */
 TEST_F(policy, abort_client_linger0_after_key_change)
 {
