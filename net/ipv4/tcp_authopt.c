@@ -5,17 +5,26 @@
  * sysctls and /proc/net/tcp_authopt.
  *
  * Keys (MKTs) belong to the namespace, not to a socket: every socket of the
- * namespace sees them. Readers on the packet path walk the database under
- * RCU and retry a walk that overlapped a change (a seqcount), so a key
- * being replaced is always seen, old or new. Writers serialise on a mutex.
+ * namespace sees them. Readers on the packet path look keys up under RCU
+ * and retry a lookup that overlapped a change (a seqcount), so a key being
+ * replaced is always seen, old or new. Writers serialise on a mutex.
+ *
+ * A route server has thousands of peers, each with keys for its address
+ * alone: those keys are hashed by address, so a lookup, an add or a delete
+ * costs the same with one key or 65,536. Prefix and unbound keys, few in
+ * practice, are kept apart in a list that every lookup also walks. A key
+ * for one address never ties in specificity with a prefix or unbound key,
+ * so the RFC 5925 ambiguity check of an add only looks at its own kind.
  */
 #define pr_fmt(fmt) "TCP: authopt: " fmt
 
 #include <linux/kernel.h>
 /* After kernel.h: without CONFIG_FAULT_INJECTION it includes nothing itself. */
 #include <linux/fault-inject.h>
+#include <linux/jhash.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
+#include <linux/rhashtable.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -92,29 +101,70 @@ void tcp_authopt_need(void)
 
 /* Key database */
 
+static const struct rhashtable_params tcp_authopt_peer_params = {
+	.head_offset = offsetof(struct tcp_authopt_key_info, hnode),
+	.key_offset = offsetof(struct tcp_authopt_key_info, peer),
+	.key_len = sizeof(struct tcp_authopt_peer),
+	.automatic_shrinking = true,
+};
+
 /**
  * tcp_authopt_keydb_init() - initialise an empty key database
  * @db: database
+ *
+ * Return: 0 or -ENOMEM.
  */
-void tcp_authopt_keydb_init(struct tcp_authopt_keydb *db)
+int tcp_authopt_keydb_init(struct tcp_authopt_keydb *db)
 {
 	INIT_HLIST_HEAD(&db->head);
+	INIT_HLIST_HEAD(&db->wide);
 	mutex_init(&db->mutex);
 	spin_lock_init(&db->lock);
 	seqcount_spinlock_init(&db->seq, &db->lock);
 	db->count = 0;
+	db->wide_gen = 0;
+	memset(db->peer_gen, 0, sizeof(db->peer_gen));
+	return rhltable_init(&db->peers, &tcp_authopt_peer_params);
 }
 
 /**
- * tcp_authopt_keydb_gen() - the generation of a database
- * @db: database
- *
- * Return: a value that changes whenever a key is added, replaced or
- * removed; odd while a change is being made.
+ * tcp_authopt_keydb_destroy() - release an empty key database
+ * @db: database, flushed
  */
-unsigned int tcp_authopt_keydb_gen(struct tcp_authopt_keydb *db)
+void tcp_authopt_keydb_destroy(struct tcp_authopt_keydb *db)
 {
-	return raw_read_seqcount(&db->seq);
+	WARN_ON_ONCE(db->count);
+	rhltable_destroy(&db->peers);
+}
+
+static void tcp_authopt_peer_set(struct tcp_authopt_peer *p, int family, const void *addr)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	if (family == AF_INET6)
+		memcpy(p->addr, addr, sizeof(struct in6_addr));
+	else
+		p->addr[0] = *(const __be32 *)addr;
+}
+
+static unsigned int tcp_authopt_peer_slot(const struct tcp_authopt_peer *p)
+{
+	return jhash2((const u32 *)p, sizeof(*p) / sizeof(u32), 0) % TCP_AUTHOPT_GEN_SLOTS;
+}
+
+/**
+ * tcp_authopt_keydb_current() - are matched keys still what a lookup gives
+ * @db: database
+ * @gen: the change counters the keys were matched at
+ *
+ * Two loads: no lookup, whatever the number of keys.
+ *
+ * Return: false when a key that can apply to the same peer changed since.
+ */
+bool tcp_authopt_keydb_current(struct tcp_authopt_keydb *db, const struct tcp_authopt_gen *gen)
+{
+	return READ_ONCE(db->peer_gen[gen->slot]) == gen->peer &&
+	       READ_ONCE(db->wide_gen) == gen->wide;
 }
 
 static void tcp_authopt_key_free_rcu(struct rcu_head *rcu)
@@ -153,12 +203,43 @@ static void tcp_authopt_keydb_write_end(struct tcp_authopt_keydb *db)
 	spin_unlock_bh(&db->lock);
 }
 
+static bool tcp_authopt_key_addr_bound(const struct tcp_authopt_key_info *key)
+{
+	return key->flags & (TCP_AUTHOPT_KEY_ADDR_BIND | TCP_AUTHOPT_KEY_PREFIXLEN);
+}
+
+/* A key for one address, kept in &tcp_authopt_keydb.peers. */
+static bool tcp_authopt_key_is_peer(const struct tcp_authopt_key_info *key)
+{
+	return tcp_authopt_key_addr_bound(key) &&
+	       key->prefixlen == (key->addr.ss_family == AF_INET6 ? 128 : 32);
+}
+
+/* A key changed: connections it can apply to check their keys again. */
+static void tcp_authopt_keydb_changed(struct tcp_authopt_keydb *db,
+				      const struct tcp_authopt_key_info *key)
+{
+	unsigned int slot;
+
+	if (!tcp_authopt_key_is_peer(key)) {
+		WRITE_ONCE(db->wide_gen, db->wide_gen + 1);
+		return;
+	}
+	slot = tcp_authopt_peer_slot(&key->peer);
+	WRITE_ONCE(db->peer_gen[slot], db->peer_gen[slot] + 1);
+}
+
 static void tcp_authopt_key_unlink(struct tcp_authopt_keydb *db,
 				   struct tcp_authopt_key_info *key)
 {
 	tcp_authopt_keydb_write_begin(db);
+	if (tcp_authopt_key_is_peer(key))
+		WARN_ON_ONCE(rhltable_remove(&db->peers, &key->hnode, tcp_authopt_peer_params));
+	else
+		hlist_del_rcu(&key->wnode);
 	hlist_del_rcu(&key->node);
 	db->count--;
+	tcp_authopt_keydb_changed(db, key);
 	tcp_authopt_keydb_write_end(db);
 	tcp_authopt_key_put(key);
 }
@@ -176,11 +257,6 @@ void tcp_authopt_keydb_flush(struct tcp_authopt_keydb *db)
 	hlist_for_each_entry_safe(key, n, &db->head, node)
 		tcp_authopt_key_unlink(db, key);
 	mutex_unlock(&db->mutex);
-}
-
-static bool tcp_authopt_key_addr_bound(const struct tcp_authopt_key_info *key)
-{
-	return key->flags & (TCP_AUTHOPT_KEY_ADDR_BIND | TCP_AUTHOPT_KEY_PREFIXLEN);
 }
 
 static const void *tcp_authopt_key_addr(const struct tcp_authopt_key_info *key)
@@ -294,16 +370,57 @@ static bool tcp_authopt_key_same_ident(const struct tcp_authopt_key_info *a,
 	       a->rport_min == b->rport_min && a->rport_max == b->rport_max;
 }
 
-static struct tcp_authopt_key_info *
-tcp_authopt_keydb_find_ident(struct tcp_authopt_keydb *db,
-			     const struct tcp_authopt_key_info *ident)
+/* Is @k the key of @key's identity (then *@old), or would it stand
+ * ambiguously beside @key? @k is of @key's kind (peer or wide).
+ */
+static bool tcp_authopt_scan_one(struct tcp_authopt_key_info *k,
+				 const struct tcp_authopt_key_info *key, int spec,
+				 struct tcp_authopt_key_info **old)
 {
-	struct tcp_authopt_key_info *key;
+	if (tcp_authopt_key_same_ident(k, key)) {
+		*old = k;
+		return false;
+	}
+	return (k->send_id == key->send_id || k->recv_id == key->recv_id) &&
+	       tcp_authopt_key_specificity(k) == spec && tcp_authopt_keys_overlap(k, key);
+}
 
-	hlist_for_each_entry(key, &db->head, node)
-		if (tcp_authopt_key_same_ident(key, ident))
-			return key;
-	return NULL;
+/*
+ * Look at the keys that can share a connection with @key: those for its
+ * address, or the prefix and unbound ones. *@old is set to the key of the
+ * same identity, if any. db->mutex held.
+ *
+ * Return: true when another key would stand ambiguously beside @key.
+ */
+static bool tcp_authopt_keydb_scan(struct tcp_authopt_keydb *db,
+				   const struct tcp_authopt_key_info *key,
+				   struct tcp_authopt_key_info **old)
+{
+	int spec = tcp_authopt_key_specificity(key);
+	struct tcp_authopt_key_info *k;
+	struct rhlist_head *list, *pos;
+	bool ambiguous = false;
+
+	*old = NULL;
+	if (!tcp_authopt_key_is_peer(key)) {
+		hlist_for_each_entry(k, &db->wide, wnode)
+			ambiguous |= tcp_authopt_scan_one(k, key, spec, old);
+		return ambiguous;
+	}
+	rcu_read_lock();	/* for the table; the mutex keeps the keys */
+	list = rhltable_lookup(&db->peers, &key->peer, tcp_authopt_peer_params);
+	rhl_for_each_entry_rcu(k, pos, list, hnode)
+		ambiguous |= tcp_authopt_scan_one(k, key, spec, old);
+	rcu_read_unlock();
+	return ambiguous;
+}
+
+static void tcp_authopt_key_set_peer(struct tcp_authopt_key_info *key)
+{
+	if (tcp_authopt_key_is_peer(key))
+		tcp_authopt_peer_set(&key->peer, key->addr.ss_family, tcp_authopt_key_addr(key));
+	else
+		memset(&key->peer, 0, sizeof(key->peer));
 }
 
 /**
@@ -313,41 +430,52 @@ tcp_authopt_keydb_find_ident(struct tcp_authopt_keydb *db,
  *
  * Refuses (RFC 5925 section 3.1) a key that, for some connection, would
  * stand beside an equally specific key with the same send_id or recv_id.
+ * Only the keys for the same address, or for a key bound to no single
+ * address the other such keys, are looked at.
  *
- * Return: 0, -EEXIST on such ambiguity, or -ENOSPC when the database is full.
+ * Return: 0, -EEXIST on such ambiguity, -ENOSPC when the database is
+ * full, or -ENOMEM.
  */
 int tcp_authopt_keydb_add(struct tcp_authopt_keydb *db,
 			  struct tcp_authopt_key_info *key)
 {
-	int spec = tcp_authopt_key_specificity(key);
-	struct tcp_authopt_key_info *old, *k;
+	struct tcp_authopt_key_info *old;
 	int err = 0;
 
+	tcp_authopt_key_set_peer(key);
 	mutex_lock(&db->mutex);
-	old = tcp_authopt_keydb_find_ident(db, key);
-	hlist_for_each_entry(k, &db->head, node) {
-		if (k == old)
-			continue;
-		if ((k->send_id == key->send_id || k->recv_id == key->recv_id) &&
-		    tcp_authopt_key_specificity(k) == spec &&
-		    tcp_authopt_keys_overlap(k, key)) {
-			err = -EEXIST;
-			goto out;
-		}
+	if (tcp_authopt_keydb_scan(db, key, &old)) {
+		err = -EEXIST;
+		goto out;
 	}
 	if (!old && db->count >= TCP_AUTHOPT_MAX_KEYS) {
 		err = -ENOSPC;
 		goto out;
 	}
 	tcp_authopt_keydb_write_begin(db);
-	if (old) {
-		hlist_replace_rcu(&old->node, &key->node);
+	if (tcp_authopt_key_is_peer(key)) {
+		/* The new key first: nothing has changed if it fails. */
+		err = rhltable_insert(&db->peers, &key->hnode, tcp_authopt_peer_params);
+		if (!err && old)
+			WARN_ON_ONCE(rhltable_remove(&db->peers, &old->hnode,
+						     tcp_authopt_peer_params));
+	} else if (old) {
+		hlist_replace_rcu(&old->wnode, &key->wnode);
 	} else {
-		hlist_add_head_rcu(&key->node, &db->head);
-		db->count++;
+		hlist_add_head_rcu(&key->wnode, &db->wide);
+	}
+	if (!err) {
+		if (old) {
+			hlist_replace_rcu(&old->node, &key->node);
+		} else {
+			hlist_add_head_rcu(&key->node, &db->head);
+			db->count++;
+		}
+		tcp_authopt_keydb_changed(db, key);
 	}
 	tcp_authopt_keydb_write_end(db);
-	tcp_authopt_key_put(old);
+	if (!err)
+		tcp_authopt_key_put(old);
 out:
 	mutex_unlock(&db->mutex);
 	return err;
@@ -356,18 +484,19 @@ out:
 /**
  * tcp_authopt_keydb_del() - delete the key with the identity of @ident
  * @db: database
- * @ident: identity (send_id, recv_id, bindings)
+ * @ident: identity (send_id, recv_id, bindings); its @peer is set here
  *
  * Return: 0 or -ENOENT.
  */
 int tcp_authopt_keydb_del(struct tcp_authopt_keydb *db,
-			  const struct tcp_authopt_key_info *ident)
+			  struct tcp_authopt_key_info *ident)
 {
 	struct tcp_authopt_key_info *key;
 	int err = -ENOENT;
 
+	tcp_authopt_key_set_peer(ident);
 	mutex_lock(&db->mutex);
-	key = tcp_authopt_keydb_find_ident(db, ident);
+	tcp_authopt_keydb_scan(db, ident, &key);
 	if (key) {
 		tcp_authopt_key_unlink(db, key);
 		err = 0;
@@ -411,6 +540,19 @@ static unsigned int tcp_authopt_shadow(struct tcp_authopt_key_info **keys, unsig
 	return out;
 }
 
+/* Count @key if it applies to @conn, and keep it while there is room. */
+static void tcp_authopt_match_one(struct tcp_authopt_key_info *key,
+				  const struct tcp_authopt_conn *conn,
+				  struct tcp_authopt_key_info **keys, unsigned int cap,
+				  unsigned int *total)
+{
+	if (!tcp_authopt_key_match(key, conn))
+		return;
+	if (*total < cap)
+		keys[*total] = key;
+	(*total)++;
+}
+
 /**
  * tcp_authopt_keydb_match() - the keys that apply to a connection
  * @db: database
@@ -434,19 +576,27 @@ int tcp_authopt_keydb_match(struct tcp_authopt_keydb *db,
 {
 	struct tcp_authopt_key_info **keys = m->inline_keys, *key;
 	unsigned int cap = ARRAY_SIZE(m->inline_keys), total, seq;
+	struct rhlist_head *list, *pos;
+	struct tcp_authopt_peer peer;
+	bool again;
 
+	tcp_authopt_peer_set(&peer, conn->family, &conn->raddr);
+	m->gen.slot = tcp_authopt_peer_slot(&peer);
 	for (;;) {
+		/* For the table: callers' RCU or mutex keep the keys. */
+		rcu_read_lock();
 		seq = read_seqcount_begin(&db->seq);
+		m->gen.peer = READ_ONCE(db->peer_gen[m->gen.slot]);
+		m->gen.wide = READ_ONCE(db->wide_gen);
 		total = 0;
-		hlist_for_each_entry_rcu(key, &db->head, node,
-					 lockdep_is_held(&db->mutex)) {
-			if (!tcp_authopt_key_match(key, conn))
-				continue;
-			if (total < cap)
-				keys[total] = key;
-			total++;
-		}
-		if (read_seqcount_retry(&db->seq, seq))
+		list = rhltable_lookup(&db->peers, &peer, tcp_authopt_peer_params);
+		rhl_for_each_entry_rcu(key, pos, list, hnode)
+			tcp_authopt_match_one(key, conn, keys, cap, &total);
+		hlist_for_each_entry_rcu(key, &db->wide, wnode)
+			tcp_authopt_match_one(key, conn, keys, cap, &total);
+		again = read_seqcount_retry(&db->seq, seq);
+		rcu_read_unlock();
+		if (again)
 			continue;
 		if (total <= cap)
 			break;
@@ -462,7 +612,6 @@ int tcp_authopt_keydb_match(struct tcp_authopt_keydb *db,
 		}
 	}
 	m->keys = keys;
-	m->gen = seq;
 	m->n = tcp_authopt_shadow(keys, total);
 	return 0;
 }
@@ -1038,10 +1187,11 @@ static int __net_init tcp_authopt_net_init(struct net *net)
 	struct tcp_authopt_net *tn = tcp_authopt_net(net);
 	struct ctl_table *table;
 
-	tcp_authopt_keydb_init(&tn->db);
+	if (tcp_authopt_keydb_init(&tn->db))
+		return -ENOMEM;
 	table = kmemdup(tcp_authopt_net_table, sizeof(tcp_authopt_net_table), GFP_KERNEL);
 	if (!table)
-		return -ENOMEM;
+		goto err_db;
 	table[0].data = &tn->all_sockets;
 	tn->sysctl_hdr = register_net_sysctl(net, "net/ipv4", table);
 	if (!tn->sysctl_hdr)
@@ -1056,6 +1206,8 @@ err_sysctl:
 	unregister_net_sysctl_table(tn->sysctl_hdr);
 err_table:
 	kfree(table);
+err_db:
+	tcp_authopt_keydb_destroy(&tn->db);
 	return -ENOMEM;
 }
 
@@ -1068,6 +1220,7 @@ static void __net_exit tcp_authopt_net_exit(struct net *net)
 	unregister_net_sysctl_table(tn->sysctl_hdr);
 	kfree(table);
 	tcp_authopt_keydb_flush(&tn->db);
+	tcp_authopt_keydb_destroy(&tn->db);
 }
 
 static struct pernet_operations tcp_authopt_net_ops = {

@@ -182,11 +182,12 @@ void tcp_authopt_keyset_release(struct tcp_authopt_info *info)
 }
 
 static bool tcp_authopt_keyset_current(const struct tcp_authopt_keyset *ks,
-				       const struct tcp_authopt_info *info, unsigned int gen)
+				       const struct tcp_authopt_info *info,
+				       struct tcp_authopt_keydb *db)
 {
 	bool isns = READ_ONCE(info->isns_known);
 
-	return ks && ks->gen == gen && ks->has_tkeys == isns &&
+	return ks && tcp_authopt_keydb_current(db, &ks->gen) && ks->has_tkeys == isns &&
 	       (!isns || (ks->src_isn == READ_ONCE(info->src_isn) &&
 			  ks->dst_isn == READ_ONCE(info->dst_isn)));
 }
@@ -221,7 +222,7 @@ retry:
 		tcp_authopt_match_free(&m);
 		return ERR_PTR(-ENOMEM);
 	}
-	/* A key removed since the walk: its database generation is gone too. */
+	/* A key removed since the walk: its change counter moved too. */
 	for (taken = 0; taken < m.n; taken++)
 		if (!refcount_inc_not_zero(&m.keys[taken]->refcnt))
 			break;
@@ -279,7 +280,7 @@ struct tcp_authopt_keyset *tcp_authopt_keyset_locked(struct sock *sk,
 	struct tcp_authopt_keydb *db = tcp_authopt_net_db(sock_net(sk));
 	struct tcp_authopt_keyset *ks = rcu_dereference_protected(info->keyset, true);
 
-	if (tcp_authopt_keyset_current(ks, info, tcp_authopt_keydb_gen(db)))
+	if (tcp_authopt_keyset_current(ks, info, db))
 		return ks;
 	rcu_read_lock();
 	ks = tcp_authopt_keyset_build(sk, info);
@@ -311,7 +312,7 @@ struct tcp_authopt_keyset *tcp_authopt_keyset_rcu(struct sock *sk,
 	struct tcp_authopt_keyset *ks = rcu_dereference(info->keyset);
 
 	*temporary = false;
-	if (tcp_authopt_keyset_current(ks, info, tcp_authopt_keydb_gen(db)))
+	if (tcp_authopt_keyset_current(ks, info, db))
 		return ks;
 	bh_lock_sock_nested(sk);
 	if (sock_owned_by_user(sk)) {

@@ -18,6 +18,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
 #include <linux/seqlock.h>
 #include <linux/socket.h>
 #include <crypto/sha1.h>
@@ -27,6 +28,8 @@
 #define TCP_AUTHOPT_MAX_CONTEXT_LEN	(16 + 16 + 2 + 2 + 4 + 4)
 /* Keys per network namespace. */
 #define TCP_AUTHOPT_MAX_KEYS		65536
+/* Change counters of a database: peers share one when their hashes do. */
+#define TCP_AUTHOPT_GEN_SLOTS		256
 
 /* Key flags accepted by TCP_AUTHOPT_KEY. */
 #define TCP_AUTHOPT_KEY_KNOWN_FLAGS	(TCP_AUTHOPT_KEY_DEL | \
@@ -49,8 +52,21 @@
 					 TCP_AUTHOPT_FLAG_REJECT_UNEXPECTED)
 
 /**
+ * struct tcp_authopt_peer - the address one key is bound to, hashed
+ * @addr: the IPv4 address in @addr[0], or the IPv6 address
+ * @family: AF_INET or AF_INET6
+ */
+struct tcp_authopt_peer {
+	__be32 addr[4];
+	u32 family;
+};
+
+/**
  * struct tcp_authopt_key_info - one Master Key Tuple in a namespace database
  * @node: entry in &tcp_authopt_keydb.head, RCU protected
+ * @hnode: entry in &tcp_authopt_keydb.peers (a key for one address)
+ * @wnode: entry in &tcp_authopt_keydb.wide (any other key)
+ * @peer: the address of a key in @hnode's table (zero for the others)
  * @rcu: for freeing after a grace period
  * @refcnt: the database holds one reference, key sets of connections one each
  * @flags: &enum tcp_authopt_key_flag bits, DEL excluded
@@ -74,6 +90,11 @@
  */
 struct tcp_authopt_key_info {
 	struct hlist_node node;
+	union {
+		struct rhlist_head hnode;
+		struct hlist_node wnode;
+	};
+	struct tcp_authopt_peer peer;
 	struct rcu_head rcu;
 	refcount_t refcnt;
 	u32 flags;
@@ -97,20 +118,42 @@ struct tcp_authopt_key_info {
 
 /**
  * struct tcp_authopt_keydb - the keys of one network namespace
- * @head: keys, walked under RCU by the packet path
+ * @head: every key, for listing and flushing
+ * @peers: keys bound to one address (ADDR_BIND, or a full-width prefix)
+ *	by that address: what a route server has thousands of
+ * @wide: the other keys (prefixes, unbound), which few databases have
  * @mutex: serialises writers
- * @lock: taken with bottom halves off while a writer changes @head
+ * @lock: taken with bottom halves off while a writer changes the keys
  * @seq: readers retry a walk that overlapped a change, so a replaced key
- *	is never missing from what they see; its value is the generation
- *	that connections' key sets are checked against
+ *	is never missing from what they see
  * @count: number of keys
+ * @wide_gen: changes of @wide keys, which can apply to any connection
+ * @peer_gen: changes of @peers keys, by slot of their address's hash: a
+ *	connection's key set is out of date only when one of its two
+ *	counters moved, so a change for one peer leaves the others alone
  */
 struct tcp_authopt_keydb {
 	struct hlist_head head;
+	struct rhltable peers;
+	struct hlist_head wide;
 	struct mutex mutex;	/* serialises writers */
-	spinlock_t lock;	/* publishes changes to @head */
+	spinlock_t lock;	/* publishes changes to the keys */
 	seqcount_spinlock_t seq;
 	unsigned int count;
+	unsigned int wide_gen;
+	unsigned int peer_gen[TCP_AUTHOPT_GEN_SLOTS];
+};
+
+/**
+ * struct tcp_authopt_gen - what a set of matched keys was current for
+ * @slot: the peer's slot in &tcp_authopt_keydb.peer_gen
+ * @peer: the value of that slot
+ * @wide: the value of &tcp_authopt_keydb.wide_gen
+ */
+struct tcp_authopt_gen {
+	unsigned int slot;
+	unsigned int peer;
+	unsigned int wide;
 };
 
 /**
@@ -138,14 +181,14 @@ struct tcp_authopt_conn {
 /**
  * struct tcp_authopt_match - the keys that apply to a connection
  * @n: number of keys in @keys
- * @gen: database generation they were taken from
+ * @gen: the database's change counters they were taken at
  * @keys: most specific first; no references held (RCU or the database
  *	mutex keeps them)
  * @inline_keys: storage for @keys when there are few
  */
 struct tcp_authopt_match {
 	unsigned int n;
-	unsigned int gen;
+	struct tcp_authopt_gen gen;
 	struct tcp_authopt_key_info **keys;
 	struct tcp_authopt_key_info *inline_keys[TCP_AUTHOPT_MATCH_INLINE];
 };
@@ -184,7 +227,7 @@ struct tcp_authopt_tkeys {
 /**
  * struct tcp_authopt_keyset - the keys of a connection, with traffic keys
  * @rcu: for freeing after a grace period
- * @gen: database generation @keys were taken from
+ * @gen: the database's change counters @keys were taken at
  * @has_tkeys: @tkeys hold the traffic keys for @src_isn and @dst_isn
  * @src_isn: our ISN when @tkeys were derived
  * @dst_isn: the peer's ISN when @tkeys were derived
@@ -198,7 +241,7 @@ struct tcp_authopt_tkeys {
  */
 struct tcp_authopt_keyset {
 	struct rcu_head rcu;
-	unsigned int gen;
+	struct tcp_authopt_gen gen;
 	bool has_tkeys;
 	u32 src_isn;
 	u32 dst_isn;
@@ -274,15 +317,16 @@ struct tcp_authopt_view {
 struct tcp_authopt_keydb *tcp_authopt_net_db(const struct net *net);
 bool tcp_authopt_net_all_sockets(const struct net *net);
 void tcp_authopt_need(void);
-void tcp_authopt_keydb_init(struct tcp_authopt_keydb *db);
+int tcp_authopt_keydb_init(struct tcp_authopt_keydb *db);
 void tcp_authopt_keydb_flush(struct tcp_authopt_keydb *db);
+void tcp_authopt_keydb_destroy(struct tcp_authopt_keydb *db);
 struct tcp_authopt_key_info *tcp_authopt_key_from_opt(struct net *net,
 						      const struct tcp_authopt_key *opt,
 						      unsigned int optlen);
 int tcp_authopt_keydb_add(struct tcp_authopt_keydb *db,
 			  struct tcp_authopt_key_info *key);
 int tcp_authopt_keydb_del(struct tcp_authopt_keydb *db,
-			  const struct tcp_authopt_key_info *ident);
+			  struct tcp_authopt_key_info *ident);
 void tcp_authopt_key_put(struct tcp_authopt_key_info *key);
 bool tcp_authopt_key_match(const struct tcp_authopt_key_info *key,
 			   const struct tcp_authopt_conn *conn);
@@ -291,7 +335,7 @@ int tcp_authopt_keydb_match(struct tcp_authopt_keydb *db,
 			    const struct tcp_authopt_conn *conn,
 			    struct tcp_authopt_match *m, gfp_t gfp);
 void tcp_authopt_match_free(struct tcp_authopt_match *m);
-unsigned int tcp_authopt_keydb_gen(struct tcp_authopt_keydb *db);
+bool tcp_authopt_keydb_current(struct tcp_authopt_keydb *db, const struct tcp_authopt_gen *gen);
 struct tcp_authopt_info *tcp_authopt_info_alloc(gfp_t gfp);
 void tcp_authopt_info_free(struct tcp_authopt_info *info);
 #ifdef CONFIG_FAIL_TCP_AUTHOPT

@@ -592,6 +592,105 @@ static void test_keydb_many_matches(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, strstr(buf, " 1/1/0"));
 }
 
+/* The change counters a lookup for @peer is current for. */
+static struct tcp_authopt_gen match_gen(struct kunit *test, const char *peer)
+{
+	struct tcp_authopt_conn conn = { .family = AF_INET, .lport = 179, .rport = 40000 };
+	struct keydb_test *t = test->priv;
+	struct tcp_authopt_match m;
+
+	conn.raddr.v4.s_addr = in_aton(peer);
+	mutex_lock(&t->db.mutex);
+	KUNIT_EXPECT_EQ(test, tcp_authopt_keydb_match(&t->db, &conn, &m, GFP_KERNEL), 0);
+	tcp_authopt_match_free(&m);
+	mutex_unlock(&t->db.mutex);
+	return m.gen;
+}
+
+/* A key change leaves the connections of other peers current. */
+static void test_keydb_changes_per_peer(struct kunit *test)
+{
+	struct keydb_test *t = test->priv;
+	struct tcp_authopt_gen a, b = { };
+	char other[20];
+	int i;
+
+	KUNIT_ASSERT_EQ(test, add_key(test, BIND, 1, 1, "198.51.100.1", 0), 0);
+	a = match_gen(test, "198.51.100.1");
+	/* A peer whose counter is not the first one's (they are hashed). */
+	for (i = 2; i < 250; i++) {
+		snprintf(other, sizeof(other), "198.51.100.%d", i);
+		b = match_gen(test, other);
+		if (b.slot != a.slot)
+			break;
+	}
+	KUNIT_ASSERT_NE(test, b.slot, a.slot);
+
+	KUNIT_EXPECT_EQ(test, add_key(test, BIND, 1, 1, other, 0), 0);
+	KUNIT_EXPECT_TRUE(test, tcp_authopt_keydb_current(&t->db, &a));
+	KUNIT_EXPECT_FALSE(test, tcp_authopt_keydb_current(&t->db, &b));
+	b = match_gen(test, other);
+	KUNIT_EXPECT_EQ(test, del_key(test, BIND, 1, 1, other, 0), 0);
+	KUNIT_EXPECT_TRUE(test, tcp_authopt_keydb_current(&t->db, &a));
+	KUNIT_EXPECT_FALSE(test, tcp_authopt_keydb_current(&t->db, &b));
+
+	/* A change of the first peer's own key. */
+	KUNIT_EXPECT_EQ(test, add_key(test, BIND | TCP_AUTHOPT_KEY_NOSEND, 1, 1,
+				      "198.51.100.1", 0), 0);
+	KUNIT_EXPECT_FALSE(test, tcp_authopt_keydb_current(&t->db, &a));
+
+	/* A prefix or unbound key can apply to anybody. */
+	a = match_gen(test, "198.51.100.1");
+	b = match_gen(test, other);
+	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 2, 2, "192.0.2.0", 24), 0);
+	KUNIT_EXPECT_FALSE(test, tcp_authopt_keydb_current(&t->db, &a));
+	KUNIT_EXPECT_FALSE(test, tcp_authopt_keydb_current(&t->db, &b));
+	/* A refused add changes nothing. */
+	a = match_gen(test, "198.51.100.1");
+	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 2, 3, "192.0.2.0", 24), -EEXIST);
+	KUNIT_EXPECT_TRUE(test, tcp_authopt_keydb_current(&t->db, &a));
+}
+
+/* Thousands of peers, each with its keys, beside a few prefix keys. */
+static void test_keydb_many_peers(struct kunit *test)
+{
+	struct keydb_test *t = test->priv;
+	char addr[20], buf[128];
+	int i;
+
+	for (i = 0; i < 4096; i++) {
+		snprintf(addr, sizeof(addr), "10.%d.%d.1", i / 256, i % 256);
+		KUNIT_ASSERT_EQ(test, add_key(test, BIND, 1, 1, addr, 0), 0);
+		KUNIT_ASSERT_EQ(test, add_key(test, BIND, 2, 2, addr, 0), 0);
+	}
+	KUNIT_ASSERT_EQ(test, add_key(test, PREFIX, 3, 3, "10.7.0.0", 16), 0);
+	KUNIT_ASSERT_EQ(test, add_key(test, 0, 4, 4, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, t->db.count, 2 * 4096 + 2);
+
+	lookup(test, "10.7.9.1", buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "1/1/132 2/2/132 3/3/68 4/4/0");
+	lookup(test, "10.15.255.1", buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "1/1/132 2/2/132 4/4/0");
+	lookup(test, "10.7.9.2", buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "3/3/68 4/4/0");
+
+	/* A full-width prefix is a key for that address: still ambiguous. */
+	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 1, 9, "10.7.9.1", 32), -EEXIST);
+	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 9, 9, "10.7.9.1", 32), 0);
+	KUNIT_EXPECT_EQ(test, del_key(test, BIND, 9, 9, "10.7.9.1", 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, del_key(test, PREFIX, 9, 9, "10.7.9.1", 32), 0);
+
+	for (i = 0; i < 4096; i += 2) {
+		snprintf(addr, sizeof(addr), "10.%d.%d.1", i / 256, i % 256);
+		KUNIT_ASSERT_EQ(test, del_key(test, BIND, 1, 1, addr, 0), 0);
+	}
+	KUNIT_EXPECT_EQ(test, t->db.count, 3 * 2048 + 2);
+	lookup(test, "10.7.8.1", buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "2/2/132 3/3/68 4/4/0");
+	lookup(test, "10.7.9.1", buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "1/1/132 2/2/132 3/3/68 4/4/0");
+}
+
 /* An IPv4-mapped IPv6 address names the IPv4 peer, as with TCP_MD5SIG. */
 static void test_key_v4mapped(struct kunit *test)
 {
@@ -740,7 +839,8 @@ static int keydb_test_init(struct kunit *test)
 
 	if (!t)
 		return -ENOMEM;
-	tcp_authopt_keydb_init(&t->db);
+	if (tcp_authopt_keydb_init(&t->db))
+		return -ENOMEM;
 	test->priv = t;
 	return 0;
 }
@@ -750,6 +850,7 @@ static void keydb_test_exit(struct kunit *test)
 	struct keydb_test *t = test->priv;
 
 	tcp_authopt_keydb_flush(&t->db);
+	tcp_authopt_keydb_destroy(&t->db);
 	/* Keys are freed after a grace period; do not leave them behind. */
 	rcu_barrier();
 }
@@ -786,6 +887,8 @@ static struct kunit_case tcp_authopt_keydb_cases[] = {
 	KUNIT_CASE(test_keydb_ambiguity),
 	KUNIT_CASE(test_keydb_replace_delete),
 	KUNIT_CASE(test_keydb_many_matches),
+	KUNIT_CASE(test_keydb_changes_per_peer),
+	KUNIT_CASE(test_keydb_many_peers),
 	KUNIT_CASE(test_key_v4mapped),
 	KUNIT_CASE(test_pick_send),
 	KUNIT_CASE(test_key_from_opt_errors),
