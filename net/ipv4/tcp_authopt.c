@@ -385,8 +385,7 @@ static bool tcp_authopt_scan_one(struct tcp_authopt_key_info *k,
 	       tcp_authopt_key_specificity(k) == spec && tcp_authopt_keys_overlap(k, key);
 }
 
-/*
- * Look at the keys that can share a connection with @key: those for its
+/* Look at the keys that can share a connection with @key: those for its
  * address, or the prefix and unbound ones. *@old is set to the key of the
  * same identity, if any. db->mutex held.
  *

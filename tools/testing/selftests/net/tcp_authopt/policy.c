@@ -740,7 +740,8 @@ TEST_F(policy, abort_data_after_close)
 			break;
 		usleep(20000);
 	}
-	EXPECT_EQ(TCP_STATE_CLOSE, state) TH_LOG("B still in state %d: A's RST did not pass", state);
+	EXPECT_EQ(TCP_STATE_CLOSE, state)
+		TH_LOG("B still in state %d: A's RST did not pass", state);
 	expect_reset_signed(_metadata, self);
 	close(listener);
 	close(fd);
