@@ -515,13 +515,21 @@ static void lookup(struct kunit *test, const char *peer, char *out, size_t size)
 	mutex_unlock(&t->db.mutex);
 }
 
+/* The keys for @peer are @want, as lookup() writes them. */
+static void expect_keys(struct kunit *test, const char *peer, const char *want)
+{
+	char buf[128];
+
+	lookup(test, peer, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ_MSG(test, buf, want, "keys for %s", peer);
+}
+
 #define BIND	TCP_AUTHOPT_KEY_ADDR_BIND
 #define PREFIX	(TCP_AUTHOPT_KEY_ADDR_BIND | TCP_AUTHOPT_KEY_PREFIXLEN)
 
 static void test_keydb_ambiguity(struct kunit *test)
 {
 	struct keydb_test *t = test->priv;
-	char buf[128];
 
 	KUNIT_EXPECT_EQ(test, add_key(test, 0, 1, 1, NULL, 0), 0);
 	/* Equally specific (both unbound) with a shared send_id or recv_id. */
@@ -540,15 +548,11 @@ static void test_keydb_ambiguity(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->db.count, 6);
 
 	/* Most specific first; 1/1 is shadowed by 1/3 (send_id 1). */
-	lookup(test, "198.51.100.1", buf, sizeof(buf));
-	KUNIT_EXPECT_STREQ(test, buf, "1/3/132 2/2/0");
+	expect_keys(test, "198.51.100.1", "1/3/132 2/2/0");
 	/* The /24 key (spec (24+1)*4) shadows 1/1. */
-	lookup(test, "198.51.100.9", buf, sizeof(buf));
-	KUNIT_EXPECT_STREQ(test, buf, "1/4/100 2/2/0");
-	lookup(test, "192.0.2.1", buf, sizeof(buf));
-	KUNIT_EXPECT_STREQ(test, buf, "1/1/0 2/2/0");
-	lookup(test, "203.0.113.200", buf, sizeof(buf));
-	KUNIT_EXPECT_STREQ(test, buf, "1/5/100 2/2/0");
+	expect_keys(test, "198.51.100.9", "1/4/100 2/2/0");
+	expect_keys(test, "192.0.2.1", "1/1/0 2/2/0");
+	expect_keys(test, "203.0.113.200", "1/5/100 2/2/0");
 }
 
 static void test_keydb_replace_delete(struct kunit *test)
@@ -655,7 +659,7 @@ static void test_keydb_changes_per_peer(struct kunit *test)
 static void test_keydb_many_peers(struct kunit *test)
 {
 	struct keydb_test *t = test->priv;
-	char addr[20], buf[128];
+	char addr[20];
 	int i;
 
 	for (i = 0; i < 4096; i++) {
@@ -667,12 +671,9 @@ static void test_keydb_many_peers(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, add_key(test, 0, 4, 4, NULL, 0), 0);
 	KUNIT_EXPECT_EQ(test, t->db.count, 2 * 4096 + 2);
 
-	lookup(test, "10.7.9.1", buf, sizeof(buf));
-	KUNIT_EXPECT_STREQ(test, buf, "1/1/132 2/2/132 3/3/68 4/4/0");
-	lookup(test, "10.15.255.1", buf, sizeof(buf));
-	KUNIT_EXPECT_STREQ(test, buf, "1/1/132 2/2/132 4/4/0");
-	lookup(test, "10.7.9.2", buf, sizeof(buf));
-	KUNIT_EXPECT_STREQ(test, buf, "3/3/68 4/4/0");
+	expect_keys(test, "10.7.9.1", "1/1/132 2/2/132 3/3/68 4/4/0");
+	expect_keys(test, "10.15.255.1", "1/1/132 2/2/132 4/4/0");
+	expect_keys(test, "10.7.9.2", "3/3/68 4/4/0");
 
 	/* A full-width prefix is a key for that address: still ambiguous. */
 	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 1, 9, "10.7.9.1", 32), -EEXIST);
@@ -685,10 +686,8 @@ static void test_keydb_many_peers(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, del_key(test, BIND, 1, 1, addr, 0), 0);
 	}
 	KUNIT_EXPECT_EQ(test, t->db.count, 3 * 2048 + 2);
-	lookup(test, "10.7.8.1", buf, sizeof(buf));
-	KUNIT_EXPECT_STREQ(test, buf, "2/2/132 3/3/68 4/4/0");
-	lookup(test, "10.7.9.1", buf, sizeof(buf));
-	KUNIT_EXPECT_STREQ(test, buf, "1/1/132 2/2/132 3/3/68 4/4/0");
+	expect_keys(test, "10.7.8.1", "2/2/132 3/3/68 4/4/0");
+	expect_keys(test, "10.7.9.1", "1/1/132 2/2/132 3/3/68 4/4/0");
 }
 
 /* An IPv4-mapped IPv6 address names the IPv4 peer, as with TCP_MD5SIG. */
