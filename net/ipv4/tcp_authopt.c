@@ -455,6 +455,11 @@ int tcp_authopt_keydb_add(struct tcp_authopt_keydb *db,
 	if (tcp_authopt_key_is_peer(key)) {
 		/* The new key first: nothing has changed if it fails. */
 		err = rhltable_insert(&db->peers, &key->hnode, tcp_authopt_peer_params);
+		/* The table could not grow right now (GFP_ATOMIC, or a resize
+		 * under way): out of memory for the caller, as documented.
+		 */
+		if (err)
+			err = -ENOMEM;
 		if (!err && old)
 			WARN_ON_ONCE(rhltable_remove(&db->peers, &old->hnode,
 						     tcp_authopt_peer_params));
