@@ -422,6 +422,37 @@ static void tcp_authopt_key_set_peer(struct tcp_authopt_key_info *key)
 		memset(&key->peer, 0, sizeof(key->peer));
 }
 
+/* Put @key in the database in place of @old (or NULL); in a write section.
+ * Return: 0, or -ENOMEM with nothing changed.
+ */
+static int tcp_authopt_key_link(struct tcp_authopt_keydb *db, struct tcp_authopt_key_info *key,
+				struct tcp_authopt_key_info *old)
+{
+	if (tcp_authopt_key_is_peer(key)) {
+		/* The new key first: nothing has changed if it fails. The
+		 * table could not grow right now (GFP_ATOMIC, or a resize
+		 * under way): out of memory for the caller, as documented.
+		 */
+		if (rhltable_insert(&db->peers, &key->hnode, tcp_authopt_peer_params))
+			return -ENOMEM;
+		if (old)
+			WARN_ON_ONCE(rhltable_remove(&db->peers, &old->hnode,
+						     tcp_authopt_peer_params));
+	} else if (old) {
+		hlist_replace_rcu(&old->wnode, &key->wnode);
+	} else {
+		hlist_add_head_rcu(&key->wnode, &db->wide);
+	}
+	if (old) {
+		hlist_replace_rcu(&old->node, &key->node);
+	} else {
+		hlist_add_head_rcu(&key->node, &db->head);
+		db->count++;
+	}
+	tcp_authopt_keydb_changed(db, key);
+	return 0;
+}
+
 /**
  * tcp_authopt_keydb_add() - add a key, or replace the one of the same identity
  * @db: database
@@ -452,31 +483,7 @@ int tcp_authopt_keydb_add(struct tcp_authopt_keydb *db,
 		goto out;
 	}
 	tcp_authopt_keydb_write_begin(db);
-	if (tcp_authopt_key_is_peer(key)) {
-		/* The new key first: nothing has changed if it fails. */
-		err = rhltable_insert(&db->peers, &key->hnode, tcp_authopt_peer_params);
-		/* The table could not grow right now (GFP_ATOMIC, or a resize
-		 * under way): out of memory for the caller, as documented.
-		 */
-		if (err)
-			err = -ENOMEM;
-		if (!err && old)
-			WARN_ON_ONCE(rhltable_remove(&db->peers, &old->hnode,
-						     tcp_authopt_peer_params));
-	} else if (old) {
-		hlist_replace_rcu(&old->wnode, &key->wnode);
-	} else {
-		hlist_add_head_rcu(&key->wnode, &db->wide);
-	}
-	if (!err) {
-		if (old) {
-			hlist_replace_rcu(&old->node, &key->node);
-		} else {
-			hlist_add_head_rcu(&key->node, &db->head);
-			db->count++;
-		}
-		tcp_authopt_keydb_changed(db, key);
-	}
+	err = tcp_authopt_key_link(db, key, old);
 	tcp_authopt_keydb_write_end(db);
 	if (!err)
 		tcp_authopt_key_put(old);
