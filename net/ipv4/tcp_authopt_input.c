@@ -50,6 +50,27 @@ static int tcp_authopt_drop_mib(enum skb_drop_reason reason)
 	}
 }
 
+/* The same drop under upstream Linux's counter names (6.7+), which
+ * monitoring written for upstream TCP-AO reads: a MAC mismatch is
+ * TCPAOBad, an unsigned segment where TCP-AO applies TCPAORequired, and
+ * a KeyID no key has, or TCP-AO from a peer no key is for,
+ * TCPAOKeyNotFound. Upstream has no counter for the other reasons.
+ */
+static int tcp_authopt_drop_upstream_mib(enum skb_drop_reason reason)
+{
+	switch (reason) {
+	case SKB_DROP_REASON_TCP_AUTHOPT_FAILURE:
+		return LINUX_MIB_TCPAOBAD;
+	case SKB_DROP_REASON_TCP_AUTHOPT_REQUIRED:
+		return LINUX_MIB_TCPAOREQUIRED;
+	case SKB_DROP_REASON_TCP_AUTHOPT_KEYNOTFOUND:
+	case SKB_DROP_REASON_TCP_AUTHOPT_UNEXPECTED:
+		return LINUX_MIB_TCPAOKEYNOTFOUND;
+	default:
+		return 0;
+	}
+}
+
 static const char *tcp_authopt_drop_why(enum skb_drop_reason reason)
 {
 	switch (reason) {
@@ -79,7 +100,7 @@ static const char *tcp_authopt_drop_why(enum skb_drop_reason reason)
  * @reason: why
  *
  * TCPAuthOptFailure counts every drop (abi.md); a finer counter per reason
- * sits beside it.
+ * sits beside it, and upstream's counter for the reason where it has one.
  *
  * Return: @reason.
  */
@@ -89,10 +110,13 @@ enum skb_drop_reason tcp_authopt_drop(struct net *net, const struct sk_buff *skb
 	const struct tcphdr *th = tcp_hdr(skb);
 	const char *why = tcp_authopt_drop_why(reason);
 	int mib = tcp_authopt_drop_mib(reason);
+	int umib = tcp_authopt_drop_upstream_mib(reason);
 
 	__NET_INC_STATS(net, LINUX_MIB_TCPAUTHOPTFAILURE);
 	if (mib)
 		__NET_INC_STATS(net, mib);
+	if (umib)
+		__NET_INC_STATS(net, umib);
 	if (ip_hdr(skb)->version == 4)
 		net_info_ratelimited("%s from %pI4:%u to %pI4:%u\n", why, &ip_hdr(skb)->saddr,
 				     ntohs(th->source), &ip_hdr(skb)->daddr, ntohs(th->dest));
@@ -204,6 +228,8 @@ static enum skb_drop_reason tcp_authopt_rx_mac(struct net *net, struct sk_buff *
 	}
 	if (err || crypto_memneq(mac, opt + 4, TCP_AUTHOPT_MACLEN))
 		return tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_FAILURE);
+	/* Upstream's count of verified segments, which ours never had. */
+	__NET_INC_STATS(net, LINUX_MIB_TCPAOGOOD);
 	return SKB_NOT_DROPPED_YET;
 }
 
@@ -394,8 +420,10 @@ bool tcp_authopt_ignore_icmp(struct sock *sk, int family, int type, int code)
 	else
 		hard = type == ICMPV6_DEST_UNREACH && code >= ICMPV6_ADM_PROHIBITED &&
 		       code <= ICMPV6_PORT_UNREACH;
-	if (hard)
+	if (hard) {
 		__NET_INC_STATS(sock_net(sk), LINUX_MIB_TCPAUTHOPTICMPIGNORED);
+		__NET_INC_STATS(sock_net(sk), LINUX_MIB_TCPAODROPPEDICMPS);
+	}
 	return hard;
 }
 EXPORT_SYMBOL_GPL(tcp_authopt_ignore_icmp);
