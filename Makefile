@@ -4,7 +4,7 @@
 WB := workbench
 
 .PHONY: help deps tree save uml x86 peer kernels check check-debug demo export export-check \
-	smoke-x86 peer-tcp-ao upstream-tcp-ao bisect-check interop bench clean
+	smoke-x86 peer-tcp-ao upstream-tcp-ao bisect-check interop bench deb deb-check clean
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -80,6 +80,14 @@ bisect-check: uml
 ## export-check export, then git am it on a fresh unpack of the base
 export-check: tree
 	$(WB)/export.sh --check
+
+## deb          Debian packages on Debian's 6.1 config + TCP_AUTHOPT (hours) -> build/deb/*.deb
+deb: deps tree
+	$(WB)/deb.sh
+
+## deb-check    boot the packaged kernel with its modules under qemu, run a smoke subset
+deb-check: deps
+	$(WB)/check.sh deb
 
 clean:
 	rm -rf build

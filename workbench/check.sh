@@ -6,7 +6,7 @@
 set +e
 
 all_stages="kunit selftests pytest pytest_vm fcnal peer_tcp_ao interop demo"
-extra_stages="debug_selftests debug_pytest"
+extra_stages="debug_selftests debug_pytest deb"
 stages=${*:-$all_stages}
 results=$BUILD/results
 rm -rf "$results"
@@ -216,6 +216,12 @@ stage_debug_pytest() {
 		TCP_AUTHOPT_FUZZ_COUNT="${TCP_AUTHOPT_FUZZ_COUNT:-20000}"
 }
 
+# The kernel package of make deb, booted with its own modules (make deb-check).
+stage_deb() {
+	build_selftests || return 1
+	"$REPO/workbench/deb-check.sh"
+}
+
 stage_interop() { "$REPO/workbench/interop.sh"; }
 
 # The BGP demo as a test: BIRD 2 and FRR on our kernel, TCP-AO keys from
@@ -239,11 +245,12 @@ for s in $stages; do
 	peer_tcp_ao) need_peer=1 ;;
 	debug_selftests | debug_pytest) need_x86=1 ;;
 	interop) need_uml=1 need_peer=1 ;;
-	pytest) ;;
+	pytest | deb) ;;
 	*) die "unknown stage $s (stages: $all_stages $extra_stages)" ;;
 	esac
 done
-[ $need_uml$need_x86 = 00 ] || timed build_tree "$REPO/workbench/tree.sh" || true
+case " $stages " in *" deb "*) need_tree=1 ;; *) need_tree=$need_uml$need_x86 ;; esac
+[ "$need_tree" = 00 ] || timed build_tree "$REPO/workbench/tree.sh" || true
 rm -f "$BUILD/selftests/.built"
 [ $need_uml = 0 ] || timed build_uml "$REPO/workbench/kernel.sh" uml
 [ $need_peer = 0 ] || timed build_peer "$REPO/workbench/kernel.sh" peer

@@ -4,18 +4,23 @@
 # marker or a kernel splat in the console log is a failure.
 #
 #   vm.sh [-k uml|peer|x86] [-K KERNEL] [-m MEM] [-c CPUS] [-t SECONDS] [-n NAME] [-o OUTDIR]
-#         [--switch SOCK --ip4 ADDR/LEN --ip6 ADDR/LEN] [--leakcheck] -- CMD...
+#         [--switch SOCK --ip4 ADDR/LEN --ip6 ADDR/LEN] [--leakcheck]
+#         [--initrd FILE --modules DIR] -- CMD...
 #
 # -K boots another kernel binary of that kind (default build/KIND/linux,
 # or the bzImage for x86), e.g. a copy kept from before a fix. -c sets the
 # vCPUs of an x86 VM (default $VM_CPUS or 2; UML has one CPU); -m defaults
 # to $VM_MEM or 1G.
 #
+# --initrd and --modules (x86) boot a kernel whose 9p and virtio are
+# modules, as a distribution builds it: the initrd loads them, mounts the
+# host root and shows DIR (that kernel's /lib/modules/RELEASE) there.
+#
 # OUTDIR (default build/vm/NAME) is writable inside the VM at the same path;
 # the console log is OUTDIR/console.log. The command runs from a tmpfs.
 . "$(dirname "$0")/lib.sh"
 
-kind=uml kbin="" cpus=${VM_CPUS:-2} mem=${VM_MEM:-1G} timeout=900 name=vm out="" switch="" ip4="" ip6="" leak=0
+initrd="" moddir="" kind=uml kbin="" cpus=${VM_CPUS:-2} mem=${VM_MEM:-1G} timeout=900 name=vm out="" switch="" ip4="" ip6="" leak=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-k) kind=$2; shift 2 ;;
@@ -29,6 +34,8 @@ while [ $# -gt 0 ]; do
 	--ip4) ip4=$2; shift 2 ;;
 	--ip6) ip6=$2; shift 2 ;;
 	--leakcheck) leak=1; shift ;;
+	--initrd) initrd=$2; shift 2 ;;
+	--modules) moddir=$2; shift 2 ;;
 	--) shift; break ;;
 	*) die "vm.sh: unknown option $1" ;;
 	esac
@@ -70,6 +77,11 @@ x86)
 		-fsdev local,id=out,path="$out",security_model=none \
 		-device virtio-9p-pci,fsdev=out,mount_tag=out \
 		-append "console=ttyS0 slab_nomerge root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L ro init=$REPO/workbench/vm-init vm_halt=b panic=-1 $env_args"
+	if [ -n "$initrd" ]; then
+		set -- "$@" -initrd "$initrd" \
+			-fsdev local,id=modules,path="$moddir",security_model=none,readonly=on \
+			-device virtio-9p-pci,fsdev=modules,mount_tag=modules
+	fi
 	;;
 *) die "unknown kernel kind $kind" ;;
 esac
