@@ -111,11 +111,14 @@ static const struct rhashtable_params tcp_authopt_peer_params = {
 /**
  * tcp_authopt_keydb_init() - initialise an empty key database
  * @db: database
+ * @private: one socket's keys: no table, nothing allocated (cannot fail)
  *
  * Return: 0 or -ENOMEM.
  */
-int tcp_authopt_keydb_init(struct tcp_authopt_keydb *db)
+int tcp_authopt_keydb_init(struct tcp_authopt_keydb *db, bool private)
 {
+	int err;
+
 	INIT_HLIST_HEAD(&db->head);
 	INIT_HLIST_HEAD(&db->wide);
 	mutex_init(&db->mutex);
@@ -123,8 +126,19 @@ int tcp_authopt_keydb_init(struct tcp_authopt_keydb *db)
 	seqcount_spinlock_init(&db->seq, &db->lock);
 	db->count = 0;
 	db->wide_gen = 0;
-	memset(db->peer_gen, 0, sizeof(db->peer_gen));
-	return rhltable_init(&db->peers, &tcp_authopt_peer_params);
+	db->private = private;
+	db->peer_gen = NULL;
+	if (private)
+		return 0;
+	db->peer_gen = kcalloc(TCP_AUTHOPT_GEN_SLOTS, sizeof(*db->peer_gen), GFP_KERNEL);
+	if (!db->peer_gen)
+		return -ENOMEM;
+	err = rhltable_init(&db->peers, &tcp_authopt_peer_params);
+	if (err) {
+		kfree(db->peer_gen);
+		db->peer_gen = NULL;
+	}
+	return err;
 }
 
 /**
@@ -134,7 +148,11 @@ int tcp_authopt_keydb_init(struct tcp_authopt_keydb *db)
 void tcp_authopt_keydb_destroy(struct tcp_authopt_keydb *db)
 {
 	WARN_ON_ONCE(db->count);
+	if (db->private)
+		return;
 	rhltable_destroy(&db->peers);
+	kfree(db->peer_gen);
+	db->peer_gen = NULL;
 }
 
 static void tcp_authopt_peer_set(struct tcp_authopt_peer *p, int family, const void *addr)
@@ -163,7 +181,7 @@ static unsigned int tcp_authopt_peer_slot(const struct tcp_authopt_peer *p)
  */
 bool tcp_authopt_keydb_current(struct tcp_authopt_keydb *db, const struct tcp_authopt_gen *gen)
 {
-	return READ_ONCE(db->peer_gen[gen->slot]) == gen->peer &&
+	return (db->private || READ_ONCE(db->peer_gen[gen->slot]) == gen->peer) &&
 	       READ_ONCE(db->wide_gen) == gen->wide;
 }
 
@@ -215,13 +233,20 @@ static bool tcp_authopt_key_is_peer(const struct tcp_authopt_key_info *key)
 	       key->prefixlen == (key->addr.ss_family == AF_INET6 ? 128 : 32);
 }
 
+/* Where @db keeps @key: in its table, or in its list of the others. */
+static bool tcp_authopt_key_hashed(const struct tcp_authopt_keydb *db,
+				   const struct tcp_authopt_key_info *key)
+{
+	return !db->private && tcp_authopt_key_is_peer(key);
+}
+
 /* A key changed: connections it can apply to check their keys again. */
 static void tcp_authopt_keydb_changed(struct tcp_authopt_keydb *db,
 				      const struct tcp_authopt_key_info *key)
 {
 	unsigned int slot;
 
-	if (!tcp_authopt_key_is_peer(key)) {
+	if (!tcp_authopt_key_hashed(db, key)) {
 		WRITE_ONCE(db->wide_gen, db->wide_gen + 1);
 		return;
 	}
@@ -233,7 +258,7 @@ static void tcp_authopt_key_unlink(struct tcp_authopt_keydb *db,
 				   struct tcp_authopt_key_info *key)
 {
 	tcp_authopt_keydb_write_begin(db);
-	if (tcp_authopt_key_is_peer(key))
+	if (tcp_authopt_key_hashed(db, key))
 		WARN_ON_ONCE(rhltable_remove(&db->peers, &key->hnode, tcp_authopt_peer_params));
 	else
 		hlist_del_rcu(&key->wnode);
@@ -401,7 +426,7 @@ static bool tcp_authopt_keydb_scan(struct tcp_authopt_keydb *db,
 	bool ambiguous = false;
 
 	*old = NULL;
-	if (!tcp_authopt_key_is_peer(key)) {
+	if (!tcp_authopt_key_hashed(db, key)) {
 		hlist_for_each_entry(k, &db->wide, wnode)
 			ambiguous |= tcp_authopt_scan_one(k, key, spec, old);
 		return ambiguous;
@@ -428,7 +453,7 @@ static void tcp_authopt_key_set_peer(struct tcp_authopt_key_info *key)
 static int tcp_authopt_key_link(struct tcp_authopt_keydb *db, struct tcp_authopt_key_info *key,
 				struct tcp_authopt_key_info *old)
 {
-	if (tcp_authopt_key_is_peer(key)) {
+	if (tcp_authopt_key_hashed(db, key)) {
 		/* The new key first: nothing has changed if it fails. The
 		 * table could not grow right now (GFP_ATOMIC, or a resize
 		 * under way): out of memory for the caller, as documented.
@@ -454,9 +479,10 @@ static int tcp_authopt_key_link(struct tcp_authopt_keydb *db, struct tcp_authopt
 }
 
 /**
- * tcp_authopt_keydb_add() - add a key, or replace the one of the same identity
+ * __tcp_authopt_keydb_add() - add a key, or replace the one of the same identity
  * @db: database
  * @key: new key with one reference, which the database takes over on success
+ * @replace: replace a key of the same identity; otherwise -EEXIST
  *
  * Refuses (RFC 5925 section 3.1) a key that, for some connection, would
  * stand beside an equally specific key with the same send_id or recv_id.
@@ -466,15 +492,15 @@ static int tcp_authopt_key_link(struct tcp_authopt_keydb *db, struct tcp_authopt
  * Return: 0, -EEXIST on such ambiguity, -ENOSPC when the database is
  * full, or -ENOMEM.
  */
-int tcp_authopt_keydb_add(struct tcp_authopt_keydb *db,
-			  struct tcp_authopt_key_info *key)
+static int __tcp_authopt_keydb_add(struct tcp_authopt_keydb *db,
+				   struct tcp_authopt_key_info *key, bool replace)
 {
 	struct tcp_authopt_key_info *old;
 	int err = 0;
 
 	tcp_authopt_key_set_peer(key);
 	mutex_lock(&db->mutex);
-	if (tcp_authopt_keydb_scan(db, key, &old)) {
+	if (tcp_authopt_keydb_scan(db, key, &old) || (old && !replace)) {
 		err = -EEXIST;
 		goto out;
 	}
@@ -489,6 +515,79 @@ int tcp_authopt_keydb_add(struct tcp_authopt_keydb *db,
 		tcp_authopt_key_put(old);
 out:
 	mutex_unlock(&db->mutex);
+	return err;
+}
+
+/**
+ * tcp_authopt_keydb_add() - add a key, or replace the one of the same identity
+ * @db: database
+ * @key: as for __tcp_authopt_keydb_add()
+ *
+ * Return: as __tcp_authopt_keydb_add().
+ */
+int tcp_authopt_keydb_add(struct tcp_authopt_keydb *db,
+			  struct tcp_authopt_key_info *key)
+{
+	return __tcp_authopt_keydb_add(db, key, true);
+}
+
+/**
+ * tcp_authopt_keydb_insert() - add a key that must be new
+ * @db: database
+ * @key: as for tcp_authopt_keydb_add()
+ *
+ * Upstream's ABI never replaces a key: one of the same identity is EEXIST.
+ *
+ * Return: as __tcp_authopt_keydb_add().
+ */
+int tcp_authopt_keydb_insert(struct tcp_authopt_keydb *db,
+			     struct tcp_authopt_key_info *key)
+{
+	return __tcp_authopt_keydb_add(db, key, false);
+}
+
+/**
+ * tcp_authopt_keydb_copy() - copy the keys that apply to a connection
+ * @dst: an empty private database nobody else sees yet
+ * @src: the database to copy from; caller holds rcu_read_lock()
+ * @conn: the connection
+ * @gfp: allocation flags (GFP_ATOMIC for a socket created in softirq)
+ *
+ * Upstream's ABI gives an accepted socket copies of its listener's keys
+ * for its peer: later changes on either side stay theirs.
+ *
+ * Return: 0 or -ENOMEM (then @dst may hold some keys: flush it).
+ */
+int tcp_authopt_keydb_copy(struct tcp_authopt_keydb *dst, struct tcp_authopt_keydb *src,
+			   const struct tcp_authopt_conn *conn, gfp_t gfp)
+{
+	struct tcp_authopt_match m;
+	unsigned int i;
+	int err;
+
+	err = tcp_authopt_keydb_match(src, conn, &m, gfp);
+	if (err)
+		return err;
+	for (i = 0; i < m.n && !err; i++) {
+		struct tcp_authopt_key_info *key;
+
+		key = tcp_authopt_should_fail() ? NULL :
+		      kmem_cache_alloc(tcp_authopt_key_cache, gfp);
+		if (!key) {
+			err = -ENOMEM;
+			break;
+		}
+		memcpy(key, m.keys[i], sizeof(*key));
+		refcount_set(&key->refcnt, 1);
+		atomic64_set(&key->pkt_good, 0);
+		atomic64_set(&key->pkt_bad, 0);
+		tcp_authopt_keydb_write_begin(dst);
+		err = tcp_authopt_key_link(dst, key, NULL);
+		tcp_authopt_keydb_write_end(dst);
+		if (err)
+			tcp_authopt_key_put(key);
+	}
+	tcp_authopt_match_free(&m);
 	return err;
 }
 
@@ -592,17 +691,20 @@ int tcp_authopt_keydb_match(struct tcp_authopt_keydb *db,
 	bool again;
 
 	tcp_authopt_peer_set(&peer, conn->family, &conn->raddr);
-	m->gen.slot = tcp_authopt_peer_slot(&peer);
+	m->gen.slot = db->private ? 0 : tcp_authopt_peer_slot(&peer);
+	m->gen.peer = 0;
 	for (;;) {
 		/* For the table: callers' RCU or mutex keep the keys. */
 		rcu_read_lock();
 		seq = read_seqcount_begin(&db->seq);
-		m->gen.peer = READ_ONCE(db->peer_gen[m->gen.slot]);
 		m->gen.wide = READ_ONCE(db->wide_gen);
 		total = 0;
-		list = rhltable_lookup(&db->peers, &peer, tcp_authopt_peer_params);
-		rhl_for_each_entry_rcu(key, pos, list, hnode)
-			tcp_authopt_match_one(key, conn, keys, cap, &total);
+		if (!db->private) {
+			m->gen.peer = READ_ONCE(db->peer_gen[m->gen.slot]);
+			list = rhltable_lookup(&db->peers, &peer, tcp_authopt_peer_params);
+			rhl_for_each_entry_rcu(key, pos, list, hnode)
+				tcp_authopt_match_one(key, conn, keys, cap, &total);
+		}
 		hlist_for_each_entry_rcu(key, &db->wide, wnode)
 			tcp_authopt_match_one(key, conn, keys, cap, &total);
 		again = read_seqcount_retry(&db->seq, seq);
@@ -802,6 +904,8 @@ static void tcp_authopt_info_free_rcu(struct rcu_head *rcu)
 void tcp_authopt_info_free(struct tcp_authopt_info *info)
 {
 	tcp_authopt_keyset_release(info);
+	if (info->uabi)
+		tcp_authopt_uabi_put(info->uabi);
 	call_rcu(&info->rcu, tcp_authopt_info_free_rcu);
 }
 
@@ -822,7 +926,7 @@ void tcp_authopt_clear(struct sock *sk)
 EXPORT_SYMBOL_GPL(tcp_authopt_clear);
 
 /* The socket takes part in TCP-AO from now on; the socket is locked. */
-static struct tcp_authopt_info *tcp_authopt_info_get_or_create(struct sock *sk)
+struct tcp_authopt_info *tcp_authopt_info_get_or_create(struct sock *sk)
 {
 	struct tcp_authopt_info *info = tcp_authopt_info_locked(sk);
 
@@ -835,6 +939,22 @@ static struct tcp_authopt_info *tcp_authopt_info_get_or_create(struct sock *sk)
 	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
 		info->policy = TCP_AUTHOPT_NONE;
 	rcu_assign_pointer(tcp_sk(sk)->authopt_info, info);
+	return info;
+}
+
+/* As tcp_authopt_info_get_or_create(), for our options: a socket that
+ * uses upstream's ABI refuses them, and one that used them refuses
+ * upstream's. The socket is locked.
+ */
+static struct tcp_authopt_info *tcp_authopt_info_ours(struct sock *sk)
+{
+	struct tcp_authopt_info *info = tcp_authopt_info_get_or_create(sk);
+
+	if (IS_ERR(info))
+		return info;
+	if (info->uabi)
+		return ERR_PTR(-EBUSY);
+	info->explicit = true;
 	return info;
 }
 
@@ -911,7 +1031,7 @@ static int tcp_authopt_set_key(struct sock *sk, sockptr_t optval, unsigned int o
 		goto out;
 
 	sockopt_lock_sock(sk);
-	info = tcp_authopt_info_get_or_create(sk);
+	info = tcp_authopt_info_ours(sk);
 	sockopt_release_sock(sk);
 	if (IS_ERR(info)) {
 		err = PTR_ERR(info);
@@ -949,7 +1069,7 @@ static int tcp_authopt_set(struct sock *sk, sockptr_t optval, unsigned int optle
 		return -EINVAL;
 
 	sockopt_lock_sock(sk);
-	info = tcp_authopt_info_get_or_create(sk);
+	info = tcp_authopt_info_ours(sk);
 	if (!IS_ERR(info)) {
 		WRITE_ONCE(info->flags, opt.flags);
 		if (opt.flags & TCP_AUTHOPT_FLAG_LOCK_KEYID)
@@ -978,7 +1098,7 @@ static int tcp_authopt_set_repair(struct sock *sk, sockptr_t optval, unsigned in
 		err = -EPERM;
 		goto out;
 	}
-	info = tcp_authopt_info_get_or_create(sk);
+	info = tcp_authopt_info_ours(sk);
 	if (IS_ERR(info)) {
 		err = PTR_ERR(info);
 		goto out;
@@ -1010,6 +1130,11 @@ out:
 int tcp_authopt_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 			   unsigned int optlen)
 {
+	/* Upstream's structs have sizes none of ours has; upstream has no
+	 * switch like net.ipv4.tcp_authopt for them.
+	 */
+	if (tcp_authopt_uabi_size(optname, optlen))
+		return tcp_authopt_uabi_setsockopt(sk, optname, optval, optlen);
 	if (!tcp_authopt_enabled())
 		return -EPERM;
 	switch (optname) {
@@ -1046,6 +1171,9 @@ int tcp_authopt_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 	u32 ids;
 	int err = 0;
 
+	if ((optname == TCP_AO_INFO && len == sizeof(struct tcp_ao_info_opt)) ||
+	    optname == TCP_AO_GET_KEYS)
+		return tcp_authopt_uabi_getsockopt(sk, optname, optval, optlen, len);
 	if (!tcp_authopt_enabled())
 		return -EPERM;
 	memset(&u, 0, sizeof(u));
@@ -1198,7 +1326,7 @@ static int __net_init tcp_authopt_net_init(struct net *net)
 	struct tcp_authopt_net *tn = tcp_authopt_net(net);
 	struct ctl_table *table;
 
-	if (tcp_authopt_keydb_init(&tn->db))
+	if (tcp_authopt_keydb_init(&tn->db, false))
 		return -ENOMEM;
 	table = kmemdup(tcp_authopt_net_table, sizeof(tcp_authopt_net_table), GFP_KERNEL);
 	if (!table)

@@ -199,7 +199,7 @@ static bool tcp_authopt_keyset_current(const struct tcp_authopt_keyset *ks,
 static struct tcp_authopt_keyset *tcp_authopt_keyset_build(struct sock *sk,
 							   struct tcp_authopt_info *info)
 {
-	struct tcp_authopt_keydb *db = tcp_authopt_net_db(sock_net(sk));
+	struct tcp_authopt_keydb *db = tcp_authopt_info_db(sock_net(sk), info);
 	struct tcp_authopt_match m;
 	struct tcp_authopt_keyset *ks;
 	struct tcp_authopt_flow flow;
@@ -277,7 +277,7 @@ retry:
 struct tcp_authopt_keyset *tcp_authopt_keyset_locked(struct sock *sk,
 						     struct tcp_authopt_info *info)
 {
-	struct tcp_authopt_keydb *db = tcp_authopt_net_db(sock_net(sk));
+	struct tcp_authopt_keydb *db = tcp_authopt_info_db(sock_net(sk), info);
 	struct tcp_authopt_keyset *ks = rcu_dereference_protected(info->keyset, true);
 
 	if (tcp_authopt_keyset_current(ks, info, db))
@@ -308,7 +308,7 @@ struct tcp_authopt_keyset *tcp_authopt_keyset_rcu(struct sock *sk,
 						  struct tcp_authopt_info *info,
 						  bool *temporary)
 {
-	struct tcp_authopt_keydb *db = tcp_authopt_net_db(sock_net(sk));
+	struct tcp_authopt_keydb *db = tcp_authopt_info_db(sock_net(sk), info);
 	struct tcp_authopt_keyset *ks = rcu_dereference(info->keyset);
 
 	*temporary = false;
@@ -477,6 +477,7 @@ void tcp_authopt_view_sk(struct tcp_authopt_view *v, const struct sock *sk,
 {
 	u32 ids = READ_ONCE(info->recv_ids);
 
+	v->db = tcp_authopt_info_db(sock_net(sk), info);
 	tcp_authopt_flow_sk(sk, &v->flow);
 	v->l3index = l3mdev_master_ifindex_by_index(sock_net(sk), sk->sk_bound_dev_if);
 	v->policy = READ_ONCE(info->policy);
@@ -507,6 +508,7 @@ void tcp_authopt_view_req(struct tcp_authopt_view *v, const struct sock *listene
 	const struct tcp_authopt_info *linfo = rcu_dereference(tcp_sk(listener)->authopt_info);
 	const struct tcp_request_sock *treq = tcp_rsk(req);
 
+	v->db = tcp_authopt_info_db(sock_net(listener), linfo);
 	tcp_authopt_flow_req(req, &v->flow);
 	v->l3index = l3mdev_master_ifindex_by_index(sock_net(listener), inet_rsk(req)->ir_iif);
 	v->policy = treq->ao_policy;
@@ -552,7 +554,6 @@ struct tcp_authopt_key_info *tcp_authopt_view_pick(const struct tcp_authopt_view
 
 /**
  * tcp_authopt_view_match() - the keys that apply to a viewed connection
- * @net: its namespace
  * @v: the view
  * @m: output; release with tcp_authopt_match_free()
  *
@@ -560,13 +561,12 @@ struct tcp_authopt_key_info *tcp_authopt_view_pick(const struct tcp_authopt_view
  *
  * Return: 0 or -ENOMEM.
  */
-int tcp_authopt_view_match(struct net *net, const struct tcp_authopt_view *v,
-			   struct tcp_authopt_match *m)
+int tcp_authopt_view_match(const struct tcp_authopt_view *v, struct tcp_authopt_match *m)
 {
 	struct tcp_authopt_conn conn;
 
 	tcp_authopt_conn_from_flow(&v->flow, true, v->l3index, &conn);
-	return tcp_authopt_keydb_match(tcp_authopt_net_db(net), &conn, m, GFP_ATOMIC);
+	return tcp_authopt_keydb_match(v->db, &conn, m, GFP_ATOMIC);
 }
 
 /* Request sockets, accepted sockets, TIME-WAIT */
@@ -604,7 +604,7 @@ void __tcp_authopt_req_init(const struct sock *listener, struct request_sock *re
 	treq->ao_rnext = 0;
 	rcu_read_lock();
 	tcp_authopt_view_req(&v, listener, req);
-	if (tcp_authopt_view_match(sock_net(listener), &v, &m)) {
+	if (tcp_authopt_view_match(&v, &m)) {
 		/* Cannot tell whether keys apply: no SYN-ACK goes out. */
 		treq->ao_policy = TCP_AUTHOPT_AO;
 	} else if (m.n) {
@@ -646,6 +646,12 @@ int tcp_authopt_openreq_child(struct sock *newsk, const struct sock *listener,
 	info = tcp_authopt_info_alloc(GFP_ATOMIC);
 	if (!info)
 		return -ENOMEM;
+	if (linfo->uabi) {
+		/* Published with the info below; freed with it on failure. */
+		RCU_INIT_POINTER(tcp_sk(newsk)->authopt_info, info);
+		if (tcp_authopt_uabi_child(newsk, info, linfo->uabi))
+			return -ENOMEM;
+	}
 	info->flags = READ_ONCE(linfo->flags);
 	info->send_keyid = READ_ONCE(linfo->send_keyid);
 	info->send_rnextkeyid = READ_ONCE(linfo->send_rnextkeyid);
@@ -703,6 +709,10 @@ void tcp_authopt_time_wait(struct tcp_timewait_sock *tw, struct sock *sk)
 		copy->isns_known = info->isns_known;
 		copy->send_keyid = info->send_keyid;
 		copy->send_rnextkeyid = info->send_rnextkeyid;
+		if (info->uabi) {
+			refcount_inc(&info->uabi->refcnt);
+			copy->uabi = info->uabi;
+		}
 	} else {
 		RCU_INIT_POINTER(tcp_sk(sk)->authopt_info, NULL);
 		tcp_authopt_keyset_release(info);

@@ -168,8 +168,9 @@ static int tcp_authopt_rx_listener(struct sock *sk, struct sk_buff *skb, int l3i
 
 	tcp_authopt_flow_skb(skb, &f);
 	tcp_authopt_conn_from_flow(&f, false, l3index, &conn);
-	err = tcp_authopt_keydb_match(tcp_authopt_net_db(sock_net(sk)), &conn, &rx->m,
-				      GFP_ATOMIC);
+	err = tcp_authopt_keydb_match(tcp_authopt_info_db(sock_net(sk),
+							  rcu_dereference(tcp_sk(sk)->authopt_info)),
+				      &conn, &rx->m, GFP_ATOMIC);
 	if (err)
 		return err;
 	rx->have_match = true;
@@ -182,7 +183,7 @@ static int tcp_authopt_rx_listener(struct sock *sk, struct sk_buff *skb, int l3i
 static int tcp_authopt_rx_view(struct sock *sk, const struct tcp_authopt_view *v,
 			       struct tcp_authopt_rx *rx)
 {
-	int err = tcp_authopt_view_match(sock_net(sk), v, &rx->m);
+	int err = tcp_authopt_view_match(v, &rx->m);
 
 	if (err)
 		return err;
@@ -209,7 +210,7 @@ static enum skb_drop_reason tcp_authopt_rx_mac(struct net *net, struct sk_buff *
 					       const struct tcp_authopt_tkeys *tkeys)
 {
 	u8 tkey[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN], mac[TCP_AUTHOPT_MACLEN];
-	const struct tcp_authopt_key_info *key;
+	struct tcp_authopt_key_info *key;
 	struct tcp_authopt_flow f;
 	int i, err;
 
@@ -226,8 +227,13 @@ static enum skb_drop_reason tcp_authopt_rx_mac(struct net *net, struct sk_buff *
 		      tcp_authopt_flow_mac(key, tkey, NULL, sne, &f, skb, mac);
 		memzero_explicit(tkey, sizeof(tkey));
 	}
-	if (err || crypto_memneq(mac, opt + 4, TCP_AUTHOPT_MACLEN))
+	if (err || crypto_memneq(mac, opt + 4, TCP_AUTHOPT_MACLEN)) {
+		if (key->counted)
+			atomic64_inc(&key->pkt_bad);
 		return tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_FAILURE);
+	}
+	if (key->counted)
+		atomic64_inc(&key->pkt_good);
 	/* Upstream's count of verified segments, which ours never had. */
 	__NET_INC_STATS(net, LINUX_MIB_TCPAOGOOD);
 	return SKB_NOT_DROPPED_YET;
@@ -275,6 +281,7 @@ enum skb_drop_reason tcp_authopt_inbound(struct sock *sk, struct request_sock *r
 	const struct tcphdr *th = tcp_hdr(skb);
 	u32 seq = ntohl(th->seq), ack = ntohl(th->ack_seq);
 	struct tcp_authopt_info *info = NULL;
+	struct tcp_authopt_uabi *uabi = NULL;
 	struct tcp_authopt_rx rx = { };
 	const struct tcp_authopt_tkeys *tkeys = NULL;
 	struct net *net = sock_net(sk);
@@ -291,6 +298,7 @@ enum skb_drop_reason tcp_authopt_inbound(struct sock *sk, struct request_sock *r
 		const struct tcp_authopt_info *linfo = rcu_dereference(tcp_sk(sk)->authopt_info);
 
 		rx.flags = linfo ? READ_ONCE(linfo->flags) : 0;
+		uabi = linfo ? linfo->uabi : NULL;
 		rx.policy = tcp_rsk(req)->ao_policy;
 		if (rx.policy == TCP_AUTHOPT_AO) {
 			tcp_authopt_view_req(&v, sk, req);
@@ -332,12 +340,19 @@ enum skb_drop_reason tcp_authopt_inbound(struct sock *sk, struct request_sock *r
 			}
 		}
 	}
+	if (info)
+		uabi = info->uabi;
 	if (err) {
 		reason = tcp_authopt_drop(net, skb, SKB_DROP_REASON_NOMEM);
 		goto out;
 	}
 	if (rx.policy != TCP_AUTHOPT_AO) {
-		reason = tcp_authopt_rx_stock(sk, skb, rx.flags, saddr, daddr, family, dif, sdif);
+		/* Upstream's ao_required: TCP-AO even from peers without a key. */
+		if (uabi && READ_ONCE(uabi->ao_required) && !tcp_authopt_find_option(th))
+			reason = tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_REQUIRED);
+		else
+			reason = tcp_authopt_rx_stock(sk, skb, rx.flags, saddr, daddr, family,
+						      dif, sdif);
 		goto out;
 	}
 
@@ -386,6 +401,12 @@ enum skb_drop_reason tcp_authopt_inbound(struct sock *sk, struct request_sock *r
 	if (sk->sk_state != TCP_TIME_WAIT)
 		tcp_authopt_record_recv(info, opt);
 out:
+	if (uabi) {
+		if (reason)
+			tcp_authopt_uabi_count(uabi, reason);
+		else if (rx.policy == TCP_AUTHOPT_AO)
+			atomic64_inc(&uabi->pkt_good);
+	}
 	tcp_authopt_rx_done(&rx);
 	return reason;
 }
@@ -414,6 +435,8 @@ bool tcp_authopt_ignore_icmp(struct sock *sk, int family, int type, int code)
 
 	if (!info || READ_ONCE(info->policy) != TCP_AUTHOPT_AO)
 		return false;
+	if (info->uabi && READ_ONCE(info->uabi->accept_icmps))
+		return false;
 	if (family == AF_INET)
 		hard = type == ICMP_DEST_UNREACH &&
 		       (code == ICMP_PROT_UNREACH || code == ICMP_PORT_UNREACH);
@@ -423,6 +446,8 @@ bool tcp_authopt_ignore_icmp(struct sock *sk, int family, int type, int code)
 	if (hard) {
 		__NET_INC_STATS(sock_net(sk), LINUX_MIB_TCPAUTHOPTICMPIGNORED);
 		__NET_INC_STATS(sock_net(sk), LINUX_MIB_TCPAODROPPEDICMPS);
+		if (info->uabi)
+			atomic64_inc(&info->uabi->dropped_icmp);
 	}
 	return hard;
 }

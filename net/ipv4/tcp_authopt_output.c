@@ -144,7 +144,7 @@ struct tcp_authopt_key_info *tcp_authopt_synack_key(const struct sock *sk,
 	if (tcp_rsk(req)->ao_policy != TCP_AUTHOPT_AO)
 		return NULL;
 	tcp_authopt_view_req(&v, sk, req);
-	if (!tcp_authopt_view_match(sock_net(sk), &v, &m))
+	if (!tcp_authopt_view_match(&v, &m))
 		key = tcp_authopt_view_pick(&v, &m, rnextkeyid);
 	tcp_authopt_match_free(&m);
 	if (!key)
@@ -271,7 +271,7 @@ int tcp_authopt_reply_prepare(const struct sock *sk, struct sk_buff *skb,
 	rcu_read_lock();
 	if (!tcp_authopt_view_any(&v, sk, skb))
 		goto out;
-	err = tcp_authopt_view_match(sock_net(sk), &v, &m);
+	err = tcp_authopt_view_match(&v, &m);
 	if (err)
 		goto out;
 	key = tcp_authopt_view_pick(&v, &m, &r->rnextkeyid);

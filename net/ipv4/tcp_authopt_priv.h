@@ -87,6 +87,9 @@ struct tcp_authopt_peer {
  * @lport_max: last local port (65535 when unset)
  * @rport_min: first remote port (0 when unset)
  * @rport_max: last remote port (65535 when unset)
+ * @counted: a socket's own key (upstream's ABI), which counts below
+ * @pkt_good: segments it verified
+ * @pkt_bad: segments with its recv_id whose MAC did not verify
  */
 struct tcp_authopt_key_info {
 	struct hlist_node node;
@@ -114,6 +117,9 @@ struct tcp_authopt_key_info {
 	u16 lport_max;
 	u16 rport_min;
 	u16 rport_max;
+	bool counted;
+	atomic64_t pkt_good;
+	atomic64_t pkt_bad;
 };
 
 /**
@@ -130,7 +136,10 @@ struct tcp_authopt_key_info {
  * @wide_gen: changes of @wide keys, which can apply to any connection
  * @peer_gen: changes of @peers keys, by slot of their address's hash: a
  *	connection's key set is out of date only when one of its two
- *	counters moved, so a change for one peer leaves the others alone
+ *	counters moved, so a change for one peer leaves the others alone;
+ *	NULL in a private database
+ * @private: the keys of one socket (upstream's ABI): a handful, all in
+ *	@wide, with no table, so that a copy can be made in softirq
  */
 struct tcp_authopt_keydb {
 	struct hlist_head head;
@@ -141,7 +150,8 @@ struct tcp_authopt_keydb {
 	seqcount_spinlock_t seq;
 	unsigned int count;
 	unsigned int wide_gen;
-	unsigned int peer_gen[TCP_AUTHOPT_GEN_SLOTS];
+	unsigned int *peer_gen;
+	bool private;
 };
 
 /**
@@ -250,6 +260,32 @@ struct tcp_authopt_keyset {
 	struct tcp_authopt_key_info *keys[];
 };
 
+/**
+ * struct tcp_authopt_uabi - a socket using upstream Linux's ABI (TCP_AO_*)
+ * @refcnt: held by the socket's state and by a TIME-WAIT copy of it
+ * @rcu: for freeing after a grace period
+ * @db: the socket's own keys (private): upstream's keys belong to the socket
+ * @ao_required: drop segments without TCP-AO even from peers with no key
+ * @accept_icmps: let ICMP hard errors act (upstream's default: ignored)
+ * @pkt_good: segments verified
+ * @pkt_bad: segments whose MAC did not verify
+ * @key_not_found: segments with a KeyID no key has, or unexpected TCP-AO
+ * @ao_required_drops: segments dropped for lack of TCP-AO
+ * @dropped_icmp: ICMP hard errors ignored
+ */
+struct tcp_authopt_uabi {
+	refcount_t refcnt;
+	struct rcu_head rcu;
+	struct tcp_authopt_keydb db;
+	bool ao_required;
+	bool accept_icmps;
+	atomic64_t pkt_good;
+	atomic64_t pkt_bad;
+	atomic64_t key_not_found;
+	atomic64_t ao_required_drops;
+	atomic64_t dropped_icmp;
+};
+
 /* &tcp_authopt_info.recv_ids: what the peer's last verified segment said. */
 #define TCP_AUTHOPT_RECV_IDS_VALID	BIT(16)
 
@@ -270,6 +306,9 @@ struct tcp_authopt_keyset {
  * @isns_known: both ISNs are set
  * @send_keyid: send_id of the key in use, or the one locked
  * @send_rnextkeyid: RNextKeyID sent, or the one locked
+ * @uabi: set when the socket uses upstream's ABI (never changed after)
+ * @explicit: the socket used our socket options (not only the netns-wide
+ *	mode), so upstream's options are refused on it
  */
 struct tcp_authopt_info {
 	struct rcu_head rcu;
@@ -284,6 +323,8 @@ struct tcp_authopt_info {
 	bool isns_known;
 	u8 send_keyid;
 	u8 send_rnextkeyid;
+	bool explicit;
+	struct tcp_authopt_uabi *uabi;
 };
 
 /* Addresses and ports of one direction of a connection. */
@@ -301,6 +342,7 @@ struct tcp_authopt_flow {
  * lock): keys come from the database, traffic keys are derived on the spot.
  */
 struct tcp_authopt_view {
+	struct tcp_authopt_keydb *db;	/* where its keys are */
 	struct tcp_authopt_flow flow;	/* our direction */
 	int l3index;
 	u8 policy;
@@ -317,7 +359,7 @@ struct tcp_authopt_view {
 struct tcp_authopt_keydb *tcp_authopt_net_db(const struct net *net);
 bool tcp_authopt_net_all_sockets(const struct net *net);
 void tcp_authopt_need(void);
-int tcp_authopt_keydb_init(struct tcp_authopt_keydb *db);
+int tcp_authopt_keydb_init(struct tcp_authopt_keydb *db, bool private);
 void tcp_authopt_keydb_flush(struct tcp_authopt_keydb *db);
 void tcp_authopt_keydb_destroy(struct tcp_authopt_keydb *db);
 struct tcp_authopt_key_info *tcp_authopt_key_from_opt(struct net *net,
@@ -325,6 +367,10 @@ struct tcp_authopt_key_info *tcp_authopt_key_from_opt(struct net *net,
 						      unsigned int optlen);
 int tcp_authopt_keydb_add(struct tcp_authopt_keydb *db,
 			  struct tcp_authopt_key_info *key);
+int tcp_authopt_keydb_insert(struct tcp_authopt_keydb *db,
+			     struct tcp_authopt_key_info *key);
+int tcp_authopt_keydb_copy(struct tcp_authopt_keydb *dst, struct tcp_authopt_keydb *src,
+			   const struct tcp_authopt_conn *conn, gfp_t gfp);
 int tcp_authopt_keydb_del(struct tcp_authopt_keydb *db,
 			  struct tcp_authopt_key_info *ident);
 void tcp_authopt_key_put(struct tcp_authopt_key_info *key);
@@ -338,6 +384,32 @@ void tcp_authopt_match_free(struct tcp_authopt_match *m);
 bool tcp_authopt_keydb_current(struct tcp_authopt_keydb *db, const struct tcp_authopt_gen *gen);
 struct tcp_authopt_info *tcp_authopt_info_alloc(gfp_t gfp);
 void tcp_authopt_info_free(struct tcp_authopt_info *info);
+struct tcp_authopt_info *tcp_authopt_info_get_or_create(struct sock *sk);
+
+/**
+ * tcp_authopt_info_db() - where the keys of a socket are
+ * @net: its namespace
+ * @info: its TCP-AO state, or NULL
+ *
+ * Return: the socket's own keys under upstream's ABI, else the namespace's.
+ */
+static inline struct tcp_authopt_keydb *tcp_authopt_info_db(const struct net *net,
+							    const struct tcp_authopt_info *info)
+{
+	return info && info->uabi ? &info->uabi->db : tcp_authopt_net_db(net);
+}
+
+/* tcp_authopt_uabi.c: upstream Linux's ABI */
+struct tcp_authopt_uabi *tcp_authopt_uabi_alloc(gfp_t gfp);
+void tcp_authopt_uabi_put(struct tcp_authopt_uabi *u);
+bool tcp_authopt_uabi_size(int optname, unsigned int optlen);
+int tcp_authopt_uabi_setsockopt(struct sock *sk, int optname, sockptr_t optval,
+				unsigned int optlen);
+int tcp_authopt_uabi_getsockopt(struct sock *sk, int optname, sockptr_t optval,
+				sockptr_t optlen, int len);
+void tcp_authopt_uabi_count(struct tcp_authopt_uabi *u, enum skb_drop_reason reason);
+int tcp_authopt_uabi_child(struct sock *newsk, struct tcp_authopt_info *info,
+			   struct tcp_authopt_uabi *lu);
 #ifdef CONFIG_FAIL_TCP_AUTHOPT
 bool tcp_authopt_should_fail(void);
 #else
@@ -409,8 +481,7 @@ void tcp_authopt_view_sk(struct tcp_authopt_view *v, const struct sock *sk,
 			 const struct tcp_authopt_info *info);
 void tcp_authopt_view_req(struct tcp_authopt_view *v, const struct sock *listener,
 			  const struct request_sock *req);
-int tcp_authopt_view_match(struct net *net, const struct tcp_authopt_view *v,
-			   struct tcp_authopt_match *m);
+int tcp_authopt_view_match(const struct tcp_authopt_view *v, struct tcp_authopt_match *m);
 void tcp_authopt_record_recv(struct tcp_authopt_info *info, const u8 *opt);
 struct tcp_authopt_key_info *tcp_authopt_view_pick(const struct tcp_authopt_view *v,
 						   const struct tcp_authopt_match *m,

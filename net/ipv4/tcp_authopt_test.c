@@ -655,6 +655,30 @@ static void test_keydb_changes_per_peer(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, tcp_authopt_keydb_current(&t->db, &a));
 }
 
+/* One socket's keys: a change for any peer makes every key set stale. */
+static void test_keydb_private_changes(struct kunit *test)
+{
+	struct keydb_test *t = test->priv;
+	struct tcp_authopt_gen a, b;
+
+	KUNIT_ASSERT_TRUE(test, t->db.private);
+	KUNIT_ASSERT_EQ(test, add_key(test, BIND, 1, 1, "198.51.100.1", 0), 0);
+	a = match_gen(test, "198.51.100.1");
+	b = match_gen(test, "198.51.100.2");
+	KUNIT_EXPECT_TRUE(test, tcp_authopt_keydb_current(&t->db, &a));
+	KUNIT_EXPECT_EQ(test, add_key(test, BIND, 1, 1, "198.51.100.2", 0), 0);
+	KUNIT_EXPECT_FALSE(test, tcp_authopt_keydb_current(&t->db, &a));
+	KUNIT_EXPECT_FALSE(test, tcp_authopt_keydb_current(&t->db, &b));
+	expect_keys(test, "198.51.100.2", "1/1/132");
+	/* A refused add changes nothing. */
+	a = match_gen(test, "198.51.100.1");
+	KUNIT_EXPECT_EQ(test, add_key(test, BIND, 1, 2, "198.51.100.1", 0), -EEXIST);
+	KUNIT_EXPECT_TRUE(test, tcp_authopt_keydb_current(&t->db, &a));
+	KUNIT_EXPECT_EQ(test, del_key(test, BIND, 1, 1, "198.51.100.2", 0), 0);
+	KUNIT_EXPECT_FALSE(test, tcp_authopt_keydb_current(&t->db, &a));
+	expect_keys(test, "198.51.100.2", "");
+}
+
 /* Thousands of peers, each with its keys, beside a few prefix keys. */
 static void test_keydb_many_peers(struct kunit *test)
 {
@@ -832,16 +856,26 @@ static void test_key_from_opt_errors(struct kunit *test)
 			    ERR_PTR(-EINVAL));
 }
 
-static int keydb_test_init(struct kunit *test)
+static int keydb_test_setup(struct kunit *test, bool private)
 {
 	struct keydb_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 
 	if (!t)
 		return -ENOMEM;
-	if (tcp_authopt_keydb_init(&t->db))
+	if (tcp_authopt_keydb_init(&t->db, private))
 		return -ENOMEM;
 	test->priv = t;
 	return 0;
+}
+
+static int keydb_test_init(struct kunit *test)
+{
+	return keydb_test_setup(test, false);
+}
+
+static int keydb_private_test_init(struct kunit *test)
+{
+	return keydb_test_setup(test, true);
 }
 
 static void keydb_test_exit(struct kunit *test)
@@ -901,6 +935,24 @@ static struct kunit_suite tcp_authopt_keydb_suite = {
 	.test_cases = tcp_authopt_keydb_cases,
 };
 
-kunit_test_suites(&tcp_authopt_crypto_suite, &tcp_authopt_keydb_suite);
+/* The same rules for the private database of a socket (upstream's ABI). */
+static struct kunit_case tcp_authopt_keydb_private_cases[] = {
+	KUNIT_CASE(test_keydb_ambiguity),
+	KUNIT_CASE(test_keydb_replace_delete),
+	KUNIT_CASE(test_keydb_many_matches),
+	KUNIT_CASE(test_keydb_private_changes),
+	KUNIT_CASE(test_keydb_many_peers),
+	{}
+};
+
+static struct kunit_suite tcp_authopt_keydb_private_suite = {
+	.name = "tcp_authopt_keydb_private",
+	.init = keydb_private_test_init,
+	.exit = keydb_test_exit,
+	.test_cases = tcp_authopt_keydb_private_cases,
+};
+
+kunit_test_suites(&tcp_authopt_crypto_suite, &tcp_authopt_keydb_suite,
+		  &tcp_authopt_keydb_private_suite);
 
 MODULE_LICENSE("GPL");

@@ -980,17 +980,18 @@ def counter_rules(abi, case, is_client, ctx):
         n = ctx.get('peer_syns')
         span = (n, n) if n else (1, inf)
         if abi == 'ours':
-            return {'TCPAuthOptFailure': span, 'TCPAuthOptBadMAC': span}
+            return {'TCPAuthOptFailure': span, 'TCPAuthOptBadMAC': span, 'TCPAOBad': span}
         return {'TCPAOBad': span}
-    rules = {'TCPAOGood': (1, inf)} if abi == 'upstream' else {}
+    # Both kernels count verified segments in TCPAOGood (ours also counts
+    # each drop under upstream's name beside its own).
+    rules = {'TCPAOGood': (1, inf)}
     # A client whose SYN came before the listener: from ours, an unsigned
     # RST that the client drops, then its SYN again (see run_case()).
     retrans = ctx.get('syn_retrans', 0)
     if is_client and retrans:
         if abi == 'ours':
             rules.update(TCPAuthOptFailure=(0, retrans), TCPAuthOptRequired=(0, retrans))
-        else:
-            rules['TCPAORequired'] = (0, retrans)
+        rules['TCPAORequired'] = (0, retrans)
     return rules
 
 
@@ -1090,7 +1091,7 @@ def selftest():
     # Counters: what may move, per case and side.
     xfer, wrong = {'kind': 'xfer'}, {'kind': 'wrongkey'}
     names_up = dict.fromkeys(COUNTERS['upstream'], 0)
-    names_ours = dict.fromkeys(COUNTERS['ours'], 0)
+    names_ours = dict.fromkeys(COUNTERS['ours'] + COUNTERS['upstream'], 0)
 
     def problems(abi, case, is_client, ctx, **moved):
         base = dict(names_up if abi == 'upstream' else names_ours)
@@ -1116,18 +1117,27 @@ def selftest():
            problems('upstream', xfer, True, {}, TCPAOGood=9, TCPAODroppedIcmps=1), True)
     expect('a counter missing',
            bool(counter_problems('upstream', {'TCPAOGood': (1, 9)}, {})), True)
-    expect('ours, nothing moved', problems('ours', xfer, False, {}), False)
+    expect('ours server, Good+9', problems('ours', xfer, False, {}, TCPAOGood=9), False)
+    expect('ours, nothing verified', problems('ours', xfer, False, {}), True)
     expect('ours, BadMAC+1 outside the wrong-key cases',
-           problems('ours', xfer, True, {}, TCPAuthOptFailure=1, TCPAuthOptBadMAC=1), True)
+           problems('ours', xfer, True, {}, TCPAOGood=9, TCPAuthOptFailure=1,
+                    TCPAuthOptBadMAC=1, TCPAOBad=1), True)
+    expect('ours client, 1 SYN retransmitted, Required+1 under both names',
+           problems('ours', xfer, True, {'syn_retrans': 1}, TCPAOGood=9, TCPAuthOptFailure=1,
+                    TCPAuthOptRequired=1, TCPAORequired=1), False)
     expect('ours wrong key server, 3 SYNs, 3 counted',
            problems('ours', wrong, False, {'peer_syns': 3}, TCPAuthOptFailure=3,
-                    TCPAuthOptBadMAC=3), False)
+                    TCPAuthOptBadMAC=3, TCPAOBad=3), False)
+    expect('ours wrong key server, 3 SYNs, 3 counted, upstream name missed',
+           problems('ours', wrong, False, {'peer_syns': 3}, TCPAuthOptFailure=3,
+                    TCPAuthOptBadMAC=3), True)
     expect('ours wrong key server, 3 SYNs, 2 counted',
            problems('ours', wrong, False, {'peer_syns': 3}, TCPAuthOptFailure=2,
-                    TCPAuthOptBadMAC=2), True)
+                    TCPAuthOptBadMAC=2, TCPAOBad=2), True)
     expect('ours wrong key server, a SYN counted as key not found',
            problems('ours', wrong, False, {'peer_syns': 3}, TCPAuthOptFailure=3,
-                    TCPAuthOptBadMAC=2, TCPAuthOptKeyNotFound=1), True)
+                    TCPAuthOptBadMAC=2, TCPAuthOptKeyNotFound=1, TCPAOBad=2,
+                    TCPAOKeyNotFound=1), True)
     expect('ours wrong key client, Failure+1',
            problems('ours', wrong, True, {}, TCPAuthOptFailure=1, TCPAuthOptBadMAC=1), True)
     expect('ours, Failure+1 with no reason',

@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Upstream Linux's TCP-AO socket options (6.7+), for daemons built for it,
+ * on the same engine as ours: TCP_AO_ADD_KEY, TCP_AO_DEL_KEY and
+ * TCP_AO_INFO. The option numbers 38-40 are ours too; upstream's structs
+ * are told apart by their exact sizes, which none of ours has.
+ *
+ * Under upstream's ABI keys belong to the socket: they live in a private
+ * key database hung off the socket's TCP-AO state, which the same lookup,
+ * signing and verifying code reads instead of the namespace's. An accepted
+ * socket gets copies of its listener's keys for its peer; a TIME-WAIT
+ * socket keeps a reference. One socket uses one ABI.
+ */
+#define pr_fmt(fmt) "TCP: authopt: " fmt
+
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <net/l3mdev.h>
+#include <net/tcp.h>
+#include "tcp_authopt_priv.h"
+
+/**
+ * tcp_authopt_uabi_alloc() - state of a socket under upstream's ABI
+ * @gfp: allocation flags
+ *
+ * Return: the state with one reference and no key, or NULL.
+ */
+struct tcp_authopt_uabi *tcp_authopt_uabi_alloc(gfp_t gfp)
+{
+	struct tcp_authopt_uabi *u;
+
+	u = tcp_authopt_should_fail() ? NULL : kzalloc(sizeof(*u), gfp);
+	if (!u)
+		return NULL;
+	refcount_set(&u->refcnt, 1);
+	/* A private database allocates nothing: this cannot fail. */
+	tcp_authopt_keydb_init(&u->db, true);
+	return u;
+}
+
+static void tcp_authopt_uabi_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct tcp_authopt_uabi, rcu));
+}
+
+/**
+ * tcp_authopt_uabi_put() - drop a reference
+ * @u: the state
+ *
+ * May run in softirq (a socket or TIME-WAIT socket freed there): the last
+ * reference drops the keys without the database mutex, as nobody else can
+ * reach them; RCU readers still walking them are covered by the grace
+ * periods of the keys and of @u.
+ */
+void tcp_authopt_uabi_put(struct tcp_authopt_uabi *u)
+{
+	struct tcp_authopt_key_info *key;
+	struct hlist_node *n;
+
+	if (!refcount_dec_and_test(&u->refcnt))
+		return;
+	hlist_for_each_entry_safe(key, n, &u->db.head, node)
+		tcp_authopt_key_put(key);
+	call_rcu(&u->rcu, tcp_authopt_uabi_free_rcu);
+}
+
+/**
+ * tcp_authopt_uabi_child() - an accepted socket's state under upstream's ABI
+ * @newsk: the new socket
+ * @info: its TCP-AO state, published on @newsk
+ * @lu: the listener's
+ *
+ * Copies of the listener's keys that apply to the new connection, and its
+ * settings. In softirq.
+ *
+ * Return: 0 or -ENOMEM (@info is freed with @newsk).
+ */
+int tcp_authopt_uabi_child(struct sock *newsk, struct tcp_authopt_info *info,
+			   struct tcp_authopt_uabi *lu)
+{
+	struct tcp_authopt_flow flow;
+	struct tcp_authopt_conn conn;
+	struct tcp_authopt_uabi *u;
+
+	u = tcp_authopt_uabi_alloc(GFP_ATOMIC);
+	if (!u)
+		return -ENOMEM;
+	info->uabi = u;
+	u->ao_required = READ_ONCE(lu->ao_required);
+	u->accept_icmps = READ_ONCE(lu->accept_icmps);
+	tcp_authopt_flow_sk(newsk, &flow);
+	tcp_authopt_conn_from_flow(&flow, true,
+				   l3mdev_master_ifindex_by_index(sock_net(newsk),
+								  newsk->sk_bound_dev_if),
+				   &conn);
+	return tcp_authopt_keydb_copy(&u->db, &lu->db, &conn, GFP_ATOMIC);
+}
+
+/**
+ * tcp_authopt_uabi_count() - a drop, in the socket's own counters
+ * @u: the socket's state
+ * @reason: why
+ */
+void tcp_authopt_uabi_count(struct tcp_authopt_uabi *u, enum skb_drop_reason reason)
+{
+	switch (reason) {
+	case SKB_DROP_REASON_TCP_AUTHOPT_FAILURE:
+		atomic64_inc(&u->pkt_bad);
+		break;
+	case SKB_DROP_REASON_TCP_AUTHOPT_KEYNOTFOUND:
+	case SKB_DROP_REASON_TCP_AUTHOPT_UNEXPECTED:
+		atomic64_inc(&u->key_not_found);
+		break;
+	case SKB_DROP_REASON_TCP_AUTHOPT_REQUIRED:
+		atomic64_inc(&u->ao_required_drops);
+		break;
+	default:
+		break;
+	}
+}
+
+/**
+ * tcp_authopt_uabi_size() - is this upstream's struct rather than ours
+ * @optname: TCP_AO_ADD_KEY, TCP_AO_DEL_KEY or TCP_AO_INFO (38 to 40)
+ * @optlen: the caller's buffer length
+ *
+ * Return: true for the exact size of upstream's struct for @optname.
+ */
+bool tcp_authopt_uabi_size(int optname, unsigned int optlen)
+{
+	switch (optname) {
+	case TCP_AO_ADD_KEY:
+		return optlen == sizeof(struct tcp_ao_add);
+	case TCP_AO_DEL_KEY:
+		return optlen == sizeof(struct tcp_ao_del);
+	case TCP_AO_INFO:
+		return optlen == sizeof(struct tcp_ao_info_opt);
+	}
+	return false;
+}
+
+/* The socket's state under upstream's ABI, created if @create and the
+ * socket has none; the socket is locked.
+ */
+static struct tcp_authopt_info *tcp_authopt_uabi_info(struct sock *sk, bool create)
+{
+	struct tcp_authopt_info *info = tcp_authopt_info_locked(sk);
+	struct tcp_authopt_uabi *u;
+
+	if (info && info->uabi)
+		return info;
+	/* Our options used, or a connection already decided without it. */
+	if (info && (info->explicit || info->policy != TCP_AUTHOPT_UNDECIDED))
+		return ERR_PTR(-EBUSY);
+	if (!create)
+		return ERR_PTR(-ENOENT);
+	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		return ERR_PTR(-EINVAL);
+	u = tcp_authopt_uabi_alloc(GFP_KERNEL);
+	if (!u)
+		return ERR_PTR(-ENOMEM);
+	info = tcp_authopt_info_get_or_create(sk);
+	if (IS_ERR(info)) {
+		tcp_authopt_uabi_put(u);
+		return info;
+	}
+	/* Upstream drops TCP-AO from peers it has no key for. */
+	WRITE_ONCE(info->flags, info->flags | TCP_AUTHOPT_FLAG_REJECT_UNEXPECTED);
+	WRITE_ONCE(info->uabi, u);
+	tcp_authopt_need();
+	return info;
+}
+
+/* Our struct for a key of upstream's: address, prefix, VRF checked as
+ * upstream does.
+ */
+static int tcp_authopt_uabi_key_opt(struct sock *sk, const struct sockaddr_storage *ss,
+				    u8 prefix, s32 ifindex, u8 keyflags,
+				    struct tcp_authopt_key *opt)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	struct in6_addr masked;
+	__be32 a4 = 0;
+	bool any, host_bits;
+	unsigned int width;
+
+	if (ss->ss_family == AF_INET) {
+		width = 32;
+		a4 = sin->sin_addr.s_addr;
+		if (sin->sin_port)
+			return -EINVAL;
+	} else if (ss->ss_family == AF_INET6 && sk->sk_family == AF_INET6) {
+		/* An IPv4-mapped address: an IPv4 peer, with an IPv4 prefix. */
+		width = ipv6_addr_v4mapped(&sin6->sin6_addr) ? 32 : 128;
+		a4 = sin6->sin6_addr.s6_addr32[3];
+		if (sin6->sin6_port)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	if (prefix > width)
+		return -EINVAL;
+	if (width == 32) {
+		any = !a4;
+		host_bits = prefix < 32 && (a4 & ~htonl(prefix ? ~0U << (32 - prefix) : 0));
+	} else {
+		any = ipv6_addr_any(&sin6->sin6_addr);
+		ipv6_addr_prefix(&masked, &sin6->sin6_addr, prefix);
+		host_bits = !ipv6_addr_equal(&masked, &sin6->sin6_addr);
+	}
+	/* Prefix 0 is for any peer of the family, and only then; no bits past
+	 * the prefix.
+	 */
+	if (any != !prefix || host_bits)
+		return -EINVAL;
+	if (ifindex && !(keyflags & TCP_AO_KEYF_IFINDEX))
+		return -EINVAL;
+	memset(opt, 0, sizeof(*opt));
+	memcpy(&opt->addr, ss, sizeof(*ss));
+	opt->flags = TCP_AUTHOPT_KEY_ADDR_BIND | TCP_AUTHOPT_KEY_PREFIXLEN;
+	opt->prefixlen = prefix;
+	if (keyflags & TCP_AO_KEYF_EXCLUDE_OPT)
+		opt->flags |= TCP_AUTHOPT_KEY_EXCLUDE_OPTS;
+	if (keyflags & TCP_AO_KEYF_IFINDEX) {
+		opt->flags |= TCP_AUTHOPT_KEY_IFINDEX;
+		opt->ifindex = ifindex;
+	}
+	return 0;
+}
+
+/* Is there a key with @send_id (>= 0) or @recv_id (>= 0) on the socket? */
+static bool tcp_authopt_uabi_has_id(struct tcp_authopt_uabi *u, int send_id, int recv_id)
+{
+	struct tcp_authopt_key_info *key;
+	bool found = false;
+
+	mutex_lock(&u->db.mutex);
+	hlist_for_each_entry(key, &u->db.head, node)
+		if (key->send_id == send_id || key->recv_id == recv_id)
+			found = true;
+	mutex_unlock(&u->db.mutex);
+	return found;
+}
+
+/* set_current / set_rnext: which key signs and which RNextKeyID goes out. */
+static void tcp_authopt_uabi_select(struct tcp_authopt_info *info, bool set_current,
+				    u8 send_id, bool set_rnext, u8 rnext)
+{
+	if (set_current) {
+		WRITE_ONCE(info->send_keyid, send_id);
+		WRITE_ONCE(info->flags, info->flags | TCP_AUTHOPT_FLAG_LOCK_KEYID);
+	}
+	if (set_rnext) {
+		WRITE_ONCE(info->send_rnextkeyid, rnext);
+		WRITE_ONCE(info->flags, info->flags | TCP_AUTHOPT_FLAG_LOCK_RNEXTKEYID);
+	}
+}
+
+static int tcp_authopt_uabi_add(struct sock *sk, sockptr_t optval)
+{
+	struct tcp_authopt_key_info *key;
+	struct tcp_authopt_info *info;
+	struct tcp_authopt_key opt;
+	struct tcp_ao_add cmd;
+	int alg, err;
+
+	if (copy_from_sockptr(&cmd, optval, sizeof(cmd)))
+		return -EFAULT;
+	err = -EINVAL;
+	if (cmd.reserved || cmd.reserved2 || cmd.keylen > TCP_AO_MAXKEYLEN ||
+	    (cmd.keyflags & ~(TCP_AO_KEYF_IFINDEX | TCP_AO_KEYF_EXCLUDE_OPT)))
+		goto out_wipe;
+	/* Only the 12-byte MAC of RFC 5926 so far: the option is 16 bytes. */
+	if (cmd.maclen && cmd.maclen != TCP_AUTHOPT_MACLEN)
+		goto out_wipe;
+	cmd.alg_name[sizeof(cmd.alg_name) - 1] = '\0';
+	if (!strcmp(cmd.alg_name, "hmac(sha1)")) {
+		alg = TCP_AUTHOPT_ALG_HMAC_SHA_1_96;
+	} else if (!strcmp(cmd.alg_name, "cmac(aes128)")) {
+		alg = TCP_AUTHOPT_ALG_AES_128_CMAC_96;
+	} else if (!strcmp(cmd.alg_name, "cmac(aes)")) {
+		/* The crypto API's name: no RFC 5926 key reduction there. */
+		if (cmd.keylen != 16)
+			goto out_wipe;
+		alg = TCP_AUTHOPT_ALG_AES_128_CMAC_96;
+	} else {
+		err = -ENOENT;	/* as the crypto API answers upstream */
+		goto out_wipe;
+	}
+	if ((cmd.set_current || cmd.set_rnext) && sk->sk_state == TCP_LISTEN)
+		goto out_wipe;
+	err = tcp_authopt_uabi_key_opt(sk, &cmd.addr, cmd.prefix, cmd.ifindex, cmd.keyflags,
+				       &opt);
+	if (err)
+		goto out_wipe;
+	opt.send_id = cmd.sndid;
+	opt.recv_id = cmd.rcvid;
+	opt.alg = alg;
+	opt.keylen = cmd.keylen;
+	memcpy(opt.key, cmd.key, cmd.keylen);
+	key = tcp_authopt_key_from_opt(sock_net(sk), &opt, sizeof(opt));
+	memzero_explicit(opt.key, sizeof(opt.key));
+	memzero_explicit(cmd.key, sizeof(cmd.key));
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+	key->counted = true;
+	err = tcp_authopt_crypto_init();
+	if (err)
+		goto out_put;
+
+	sockopt_lock_sock(sk);
+	info = tcp_authopt_uabi_info(sk, true);
+	if (IS_ERR(info)) {
+		err = PTR_ERR(info);
+	} else if ((info->uabi->db.count + 1) * sizeof(*key) >
+		   READ_ONCE(sysctl_optmem_max)) {
+		/* Any user may add keys to its sockets: as upstream, no more
+		 * than net.core.optmem_max bytes of them per socket.
+		 */
+		err = -ENOMEM;
+	} else {
+		err = tcp_authopt_keydb_insert(&info->uabi->db, key);
+		if (!err) {
+			key = NULL;
+			tcp_authopt_uabi_select(info, cmd.set_current, cmd.sndid,
+						cmd.set_rnext, cmd.rcvid);
+		}
+	}
+	sockopt_release_sock(sk);
+out_put:
+	tcp_authopt_key_put(key);
+	return err;
+out_wipe:
+	memzero_explicit(cmd.key, sizeof(cmd.key));
+	return err;
+}
+
+static int tcp_authopt_uabi_del(struct sock *sk, sockptr_t optval)
+{
+	struct tcp_authopt_key_info *ident;
+	struct tcp_authopt_info *info;
+	struct tcp_authopt_key opt;
+	struct tcp_ao_del cmd;
+	int err;
+
+	if (copy_from_sockptr(&cmd, optval, sizeof(cmd)))
+		return -EFAULT;
+	if (cmd.reserved || cmd.reserved2 || (cmd.keyflags & ~TCP_AO_KEYF_IFINDEX))
+		return -EINVAL;
+	if ((cmd.set_current || cmd.set_rnext) && sk->sk_state == TCP_LISTEN)
+		return -EINVAL;
+	if (cmd.del_async && sk->sk_state != TCP_LISTEN)
+		return -EINVAL;
+	err = tcp_authopt_uabi_key_opt(sk, &cmd.addr, cmd.prefix, cmd.ifindex, cmd.keyflags,
+				       &opt);
+	if (err)
+		return err;
+	opt.flags |= TCP_AUTHOPT_KEY_DEL;
+	opt.send_id = cmd.sndid;
+	opt.recv_id = cmd.rcvid;
+	ident = tcp_authopt_key_from_opt(sock_net(sk), &opt, sizeof(opt));
+	if (IS_ERR(ident))
+		return PTR_ERR(ident);
+
+	sockopt_lock_sock(sk);
+	info = tcp_authopt_uabi_info(sk, false);
+	if (IS_ERR(info)) {
+		err = PTR_ERR(info);
+		goto out;
+	}
+	err = -ENOENT;
+	if ((cmd.set_current && !tcp_authopt_uabi_has_id(info->uabi, cmd.current_key, -1)) ||
+	    (cmd.set_rnext && !tcp_authopt_uabi_has_id(info->uabi, -1, cmd.rnext)))
+		goto out;
+	/* The key signing an authenticated connection stays (RFC 5925: an
+	 * MKT in use is not destroyed), unless another is made current.
+	 */
+	err = -EBUSY;
+	if (info->policy == TCP_AUTHOPT_AO && sk->sk_state != TCP_LISTEN &&
+	    ((!cmd.set_current && READ_ONCE(info->send_keyid) == cmd.sndid) ||
+	     (cmd.set_current && cmd.current_key == cmd.sndid)))
+		goto out;
+	tcp_authopt_uabi_select(info, cmd.set_current, cmd.current_key, cmd.set_rnext, cmd.rnext);
+	err = tcp_authopt_keydb_del(&info->uabi->db, ident);
+out:
+	sockopt_release_sock(sk);
+	tcp_authopt_key_put(ident);
+	return err;
+}
+
+static int tcp_authopt_uabi_set_info(struct sock *sk, sockptr_t optval)
+{
+	struct tcp_authopt_info *info;
+	struct tcp_ao_info_opt cmd;
+	struct tcp_authopt_uabi *u;
+	int err = 0;
+
+	if (copy_from_sockptr(&cmd, optval, sizeof(cmd)))
+		return -EFAULT;
+	if (cmd.reserved || cmd.reserved2)
+		return -EINVAL;
+	if ((cmd.set_current || cmd.set_rnext) && sk->sk_state == TCP_LISTEN)
+		return -EINVAL;
+
+	sockopt_lock_sock(sk);
+	info = tcp_authopt_uabi_info(sk, true);
+	if (IS_ERR(info)) {
+		err = PTR_ERR(info);
+		goto out;
+	}
+	u = info->uabi;
+	if ((cmd.set_current && !tcp_authopt_uabi_has_id(u, cmd.current_key, -1)) ||
+	    (cmd.set_rnext && !tcp_authopt_uabi_has_id(u, -1, cmd.rnext))) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (cmd.set_counters) {
+		atomic64_set(&u->pkt_good, cmd.pkt_good);
+		atomic64_set(&u->pkt_bad, cmd.pkt_bad);
+		atomic64_set(&u->key_not_found, cmd.pkt_key_not_found);
+		atomic64_set(&u->ao_required_drops, cmd.pkt_ao_required);
+		atomic64_set(&u->dropped_icmp, cmd.pkt_dropped_icmp);
+	}
+	WRITE_ONCE(u->ao_required, cmd.ao_required);
+	WRITE_ONCE(u->accept_icmps, cmd.accept_icmps);
+	tcp_authopt_uabi_select(info, cmd.set_current, cmd.current_key, cmd.set_rnext, cmd.rnext);
+out:
+	sockopt_release_sock(sk);
+	return err;
+}
+
+/**
+ * tcp_authopt_uabi_setsockopt() - upstream's TCP_AO_ADD_KEY/DEL_KEY/INFO
+ * @sk: socket
+ * @optname: option, its struct's size checked by tcp_authopt_uabi_size()
+ * @optval: user buffer
+ * @optlen: its length
+ *
+ * Return: 0 or a negative errno as upstream gives; -EBUSY on a socket
+ * that uses our options.
+ */
+int tcp_authopt_uabi_setsockopt(struct sock *sk, int optname, sockptr_t optval,
+				unsigned int optlen)
+{
+	switch (optname) {
+	case TCP_AO_ADD_KEY:
+		return tcp_authopt_uabi_add(sk, optval);
+	case TCP_AO_DEL_KEY:
+		return tcp_authopt_uabi_del(sk, optval);
+	case TCP_AO_INFO:
+		return tcp_authopt_uabi_set_info(sk, optval);
+	}
+	return -ENOPROTOOPT;
+}
+
+/* Does @key pass the filter of a TCP_AO_GET_KEYS request? */
+static bool tcp_authopt_uabi_key_listed(const struct tcp_authopt_info *info,
+					const struct tcp_authopt_key_info *key,
+					const struct tcp_ao_getsockopt *in,
+					const struct tcp_authopt_key_info *ident)
+{
+	bool cur = key->send_id == READ_ONCE(info->send_keyid);
+	bool rnext = key->recv_id == READ_ONCE(info->send_rnextkeyid);
+
+	if (in->get_all)
+		return true;
+	if (in->is_current || in->is_rnext)
+		return (in->is_current && cur) || (in->is_rnext && rnext);
+	if (key->send_id != in->sndid || key->recv_id != in->rcvid)
+		return false;
+	if (ident->l3index != key->l3index && (in->keyflags & TCP_AO_KEYF_IFINDEX))
+		return false;
+	return key->addr.ss_family == ident->addr.ss_family &&
+	       key->prefixlen == ident->prefixlen &&
+	       !memcmp(&key->addr, &ident->addr, sizeof(key->addr));
+}
+
+static void tcp_authopt_uabi_key_out(const struct tcp_authopt_info *info,
+				     const struct tcp_authopt_key_info *key,
+				     struct tcp_ao_getsockopt *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->addr, &key->addr, sizeof(key->addr));
+	/* The crypto API's names, as upstream reports them. */
+	strscpy(out->alg_name, key->alg_id == TCP_AUTHOPT_ALG_HMAC_SHA_1_96 ?
+		"hmac(sha1)" : "cmac(aes)", sizeof(out->alg_name));
+	out->sndid = key->send_id;
+	out->rcvid = key->recv_id;
+	out->prefix = key->prefixlen;
+	out->maclen = TCP_AUTHOPT_MACLEN;
+	/* As upstream: the socket's owner installed the key and reads it
+	 * back. Upstream keeps an AES-128-CMAC key of another length than
+	 * 16 reduced to 16 bytes (RFC 5926 3.1.1.2) and reports that; the
+	 * reduced bytes are not kept here, so they read as zeros.
+	 */
+	if (key->alg_id == TCP_AUTHOPT_ALG_AES_128_CMAC_96 && key->keylen != 16) {
+		out->keylen = 16;
+	} else {
+		out->keylen = key->keylen;
+		memcpy(out->key, key->key, key->keylen);
+	}
+	if (key->flags & TCP_AUTHOPT_KEY_EXCLUDE_OPTS)
+		out->keyflags |= TCP_AO_KEYF_EXCLUDE_OPT;
+	if (key->flags & TCP_AUTHOPT_KEY_IFINDEX)
+		out->keyflags |= TCP_AO_KEYF_IFINDEX;
+	out->ifindex = key->l3index;
+	out->is_current = key->send_id == READ_ONCE(info->send_keyid);
+	out->is_rnext = key->recv_id == READ_ONCE(info->send_rnextkeyid);
+	out->pkt_good = atomic64_read(&key->pkt_good);
+	out->pkt_bad = atomic64_read(&key->pkt_bad);
+}
+
+/* TCP_AO_GET_KEYS: an array of structs of @len bytes each, the first one
+ * the filter.
+ */
+static int tcp_authopt_uabi_get_keys(struct sock *sk, sockptr_t optval, sockptr_t optlen,
+				     int len)
+{
+	struct tcp_authopt_key_info *key, *ident = NULL;
+	struct tcp_authopt_info *info;
+	/* Too large for the stack together. */
+	struct {
+		struct tcp_ao_getsockopt in, out;
+		struct tcp_authopt_key opt;
+	} *b;
+	u32 matched = 0;
+	size_t off = 0;
+	int err;
+
+	if (len <= 0)
+		return -EINVAL;
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	err = -EFAULT;
+	if (copy_from_sockptr(&b->in, optval, min_t(int, len, sizeof(b->in))))
+		goto out_free;
+	err = -EINVAL;
+	if (b->in.pkt_good || b->in.pkt_bad || b->in.reserved ||
+	    (b->in.keyflags & ~TCP_AO_KEYF_IFINDEX) ||
+	    (b->in.ifindex && !(b->in.keyflags & TCP_AO_KEYF_IFINDEX)) ||
+	    (b->in.get_all && (b->in.is_current || b->in.is_rnext)))
+		goto out_free;
+	if (b->in.get_all || b->in.is_current || b->in.is_rnext) {
+		if (b->in.addr.ss_family || b->in.prefix || b->in.sndid || b->in.rcvid)
+			goto out_free;
+	} else {
+		err = -EAFNOSUPPORT;
+		if (b->in.addr.ss_family != AF_INET && b->in.addr.ss_family != AF_INET6)
+			goto out_free;
+		err = tcp_authopt_uabi_key_opt(sk, &b->in.addr, b->in.prefix, b->in.ifindex,
+					       b->in.keyflags, &b->opt);
+		if (err)
+			goto out_free;
+		b->opt.flags |= TCP_AUTHOPT_KEY_DEL;
+		ident = tcp_authopt_key_from_opt(sock_net(sk), &b->opt, sizeof(b->opt));
+		if (IS_ERR(ident)) {
+			err = PTR_ERR(ident);
+			ident = NULL;
+			goto out_free;
+		}
+	}
+
+	sockopt_lock_sock(sk);
+	info = tcp_authopt_uabi_info(sk, false);
+	if (IS_ERR(info)) {
+		err = PTR_ERR(info);
+		goto out;
+	}
+	err = 0;
+	mutex_lock(&info->uabi->db.mutex);
+	hlist_for_each_entry(key, &info->uabi->db.head, node) {
+		if (!tcp_authopt_uabi_key_listed(info, key, &b->in, ident))
+			continue;
+		if (++matched > b->in.nkeys)
+			continue;
+		tcp_authopt_uabi_key_out(info, key, &b->out);
+		if (copy_to_sockptr_offset(optval, off, &b->out,
+					   min_t(int, len, sizeof(b->out)))) {
+			err = -EFAULT;
+			break;
+		}
+		off += len;
+	}
+	mutex_unlock(&info->uabi->db.mutex);
+out:
+	sockopt_release_sock(sk);
+	if (!err) {
+		len = sizeof(struct tcp_ao_getsockopt);
+		if (copy_to_sockptr(optlen, &len, sizeof(len)) ||
+		    copy_to_sockptr_offset(optval, offsetof(struct tcp_ao_getsockopt, nkeys),
+					   &matched, sizeof(matched)))
+			err = -EFAULT;
+	}
+out_free:
+	tcp_authopt_key_put(ident);
+	kfree_sensitive(b);
+	return err;
+}
+
+/**
+ * tcp_authopt_uabi_getsockopt() - upstream's TCP_AO_INFO and TCP_AO_GET_KEYS
+ * @sk: socket
+ * @optname: TCP_AO_INFO or TCP_AO_GET_KEYS
+ * @optval: user buffer
+ * @optlen: user length, updated
+ * @len: the length the user passed
+ *
+ * Return: 0 or a negative errno; -ENOENT without upstream's state.
+ */
+int tcp_authopt_uabi_getsockopt(struct sock *sk, int optname, sockptr_t optval,
+				sockptr_t optlen, int len)
+{
+	struct tcp_authopt_info *info;
+	struct tcp_ao_info_opt out;
+	struct tcp_authopt_uabi *u;
+	int err = 0;
+
+	if (optname == TCP_AO_GET_KEYS)
+		return tcp_authopt_uabi_get_keys(sk, optval, optlen, len);
+	if (optname != TCP_AO_INFO)
+		return -ENOPROTOOPT;
+	memset(&out, 0, sizeof(out));
+	sockopt_lock_sock(sk);
+	info = tcp_authopt_uabi_info(sk, false);
+	if (IS_ERR(info)) {
+		err = PTR_ERR(info);
+		goto out;
+	}
+	u = info->uabi;
+	if (info->policy == TCP_AUTHOPT_AO) {
+		out.set_current = 1;
+		out.current_key = READ_ONCE(info->send_keyid);
+		out.set_rnext = 1;
+		out.rnext = READ_ONCE(info->send_rnextkeyid);
+	}
+	out.ao_required = READ_ONCE(u->ao_required);
+	out.accept_icmps = READ_ONCE(u->accept_icmps);
+	out.pkt_good = atomic64_read(&u->pkt_good);
+	out.pkt_bad = atomic64_read(&u->pkt_bad);
+	out.pkt_key_not_found = atomic64_read(&u->key_not_found);
+	out.pkt_ao_required = atomic64_read(&u->ao_required_drops);
+	out.pkt_dropped_icmp = atomic64_read(&u->dropped_icmp);
+out:
+	sockopt_release_sock(sk);
+	if (err)
+		return err;
+	len = min_t(int, len, sizeof(out));
+	if (copy_to_sockptr(optlen, &len, sizeof(len)) ||
+	    copy_to_sockptr(optval, &out, len))
+		return -EFAULT;
+	return 0;
+}

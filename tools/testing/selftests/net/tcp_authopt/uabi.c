@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Upstream Linux's TCP-AO socket options (TCP_AO_ADD_KEY, TCP_AO_DEL_KEY,
+ * TCP_AO_INFO, TCP_AO_GET_KEYS) on our kernel: told apart from ours by
+ * their sizes, one interface per socket, keys that belong to the socket,
+ * accepted sockets with copies of their listener's keys, and the
+ * per-socket and per-key counters.
+ *
+ * Two network namespaces, A and B, joined by a veth pair (netns_lib.h);
+ * B listens, A connects. HMAC-SHA-1-96 over IPv4 and AES-128-CMAC-96 over
+ * IPv6.
+ *
+ * Needs root, ip(8) and CONFIG_VETH.
+ */
+#define _GNU_SOURCE
+#include "netns_lib.h"
+
+#ifndef TCP_AO_ADD_KEY
+#error "needs the uapi headers of a kernel with upstream's TCP-AO options"
+#endif
+
+#define PORT		179
+#define SND_A		100
+#define SND_B		101
+#define SECRET		"tcp-ao upstream abi selftest"
+#define BYTES		(64u << 10)
+#define NO_CONNECT_MS	1500
+
+FIXTURE(uabi) {
+	struct env e;
+	int listener, client, server;
+};
+
+FIXTURE_VARIANT(uabi) {
+	const char *alg;
+	const char *addr[2];
+};
+
+FIXTURE_VARIANT_ADD(uabi, hmac_sha1_ipv4) {
+	.alg = "hmac(sha1)",
+	.addr = { ADDR4_A, ADDR4_B },
+};
+
+FIXTURE_VARIANT_ADD(uabi, aes_cmac_ipv6) {
+	.alg = "cmac(aes128)",
+	.addr = { ADDR6_A, ADDR6_B },
+};
+
+FIXTURE_SETUP(uabi)
+{
+	self->listener = -1;
+	self->client = -1;
+	self->server = -1;
+	env_setup(_metadata, &self->e, netns_pair_setup, C_COUNT);
+}
+
+FIXTURE_TEARDOWN(uabi)
+{
+	if (self->server >= 0)
+		close(self->server);
+	if (self->client >= 0)
+		close(self->client);
+	if (self->listener >= 0)
+		close(self->listener);
+	env_teardown(&self->e);
+}
+
+/* A key for @peer (full-width prefix) on @fd: 0 or -errno. */
+static int ao_add(int fd, const char *alg, const char *peer, int sndid, int rcvid,
+		  const char *secret)
+{
+	struct tcp_ao_add add;
+	struct sockaddr_storage ss;
+
+	memset(&add, 0, sizeof(add));
+	sockaddr_fill(&ss, peer, 0);
+	memcpy(&add.addr, &ss, sizeof(ss));
+	strncpy(add.alg_name, alg, sizeof(add.alg_name) - 1);
+	add.prefix = addr_family(peer) == AF_INET6 ? 128 : 32;
+	add.sndid = sndid;
+	add.rcvid = rcvid;
+	add.keylen = strlen(secret);
+	memcpy(add.key, secret, add.keylen);
+	return setsockopt(fd, IPPROTO_TCP, TCP_AO_ADD_KEY, &add, sizeof(add)) ? -errno : 0;
+}
+
+static int ao_del(int fd, const char *peer, int sndid, int rcvid)
+{
+	struct tcp_ao_del del;
+	struct sockaddr_storage ss;
+
+	memset(&del, 0, sizeof(del));
+	sockaddr_fill(&ss, peer, 0);
+	memcpy(&del.addr, &ss, sizeof(ss));
+	del.prefix = addr_family(peer) == AF_INET6 ? 128 : 32;
+	del.sndid = sndid;
+	del.rcvid = rcvid;
+	return setsockopt(fd, IPPROTO_TCP, TCP_AO_DEL_KEY, &del, sizeof(del)) ? -errno : 0;
+}
+
+static int ao_info(int fd, struct tcp_ao_info_opt *info)
+{
+	socklen_t len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	return getsockopt(fd, IPPROTO_TCP, TCP_AO_INFO, info, &len) ? -errno : 0;
+}
+
+/* Every key of @fd into @keys (room for @n): the number of keys, or -errno. */
+static int ao_keys(int fd, struct tcp_ao_getsockopt *keys, unsigned int n)
+{
+	socklen_t len = sizeof(*keys);
+
+	memset(keys, 0, n * sizeof(*keys));
+	keys[0].nkeys = n;
+	keys[0].get_all = 1;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_AO_GET_KEYS, keys, &len))
+		return -errno;
+	return keys[0].nkeys;
+}
+
+static void add_keys(struct __test_metadata *_metadata, struct _test_data_uabi *self,
+		     const struct _fixture_variant_uabi *variant, const char *b_secret)
+{
+	int fam = addr_family(variant->addr[A]);
+
+	self->listener = socket_in(_metadata, &self->e, B, fam, UNTOUCHED, NULL,
+				   variant->addr[B], PORT);
+	ASSERT_EQ(0, ao_add(self->listener, variant->alg, variant->addr[A], SND_B, SND_A,
+			    b_secret));
+	ASSERT_EQ(0, listen(self->listener, 8));
+	self->client = socket_in(_metadata, &self->e, A, fam, UNTOUCHED, NULL, NULL, 0);
+	ASSERT_EQ(0, ao_add(self->client, variant->alg, variant->addr[B], SND_A, SND_B,
+			    SECRET));
+}
+
+/* One interface per socket, in both orders. */
+TEST_F(uabi, one_abi_per_socket)
+{
+	int fam = addr_family(variant->addr[A]), fd;
+
+	ASSERT_EQ(0, ns_enter(self->e.ns[A]));
+	fd = tcp_socket(fam, 0);	/* TCP_AUTHOPT: ours */
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EBUSY, ao_add(fd, variant->alg, variant->addr[B], SND_A, SND_B, SECRET));
+	close(fd);
+	fd = tcp_socket(fam, UNTOUCHED);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ao_add(fd, variant->alg, variant->addr[B], SND_A, SND_B, SECRET));
+	EXPECT_EQ(-EBUSY, authopt_set(fd, 0, 0, 0));
+	close(fd);
+}
+
+TEST_F(uabi, key_errors)
+{
+	struct tcp_ao_getsockopt keys[2];
+	int fd;
+
+	ASSERT_EQ(0, ns_enter(self->e.ns[A]));
+	fd = tcp_socket(addr_family(variant->addr[A]), UNTOUCHED);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ENOENT, ao_del(fd, variant->addr[B], SND_A, SND_B));
+	EXPECT_EQ(-ENOENT, ao_add(fd, "hmac(md5)", variant->addr[B], SND_A, SND_B, SECRET));
+	ASSERT_EQ(0, ao_add(fd, variant->alg, variant->addr[B], SND_A, SND_B, SECRET));
+	/* Never replaced; RFC 5925 3.1: no shared ids for one peer. */
+	EXPECT_EQ(-EEXIST, ao_add(fd, variant->alg, variant->addr[B], SND_A, SND_B, SECRET));
+	EXPECT_EQ(-EEXIST, ao_add(fd, variant->alg, variant->addr[B], SND_A, 7, SECRET));
+	ASSERT_EQ(1, ao_keys(fd, keys, 2));
+	EXPECT_EQ(SND_A, keys[0].sndid);
+	EXPECT_EQ(SND_B, keys[0].rcvid);
+	EXPECT_EQ(12, keys[0].maclen);
+	/* Upstream reports the crypto API's name of AES-128-CMAC. */
+	EXPECT_STREQ(strcmp(variant->alg, "cmac(aes128)") ? variant->alg : "cmac(aes)",
+		     keys[0].alg_name);
+	EXPECT_EQ(0, ao_del(fd, variant->addr[B], SND_A, SND_B));
+	EXPECT_EQ(0, ao_keys(fd, keys, 2));
+	close(fd);
+}
+
+/* Any user may add keys: no more than net.core.optmem_max bytes a socket. */
+TEST_F(uabi, key_limit)
+{
+	const char *path = "/proc/sys/net/core/optmem_max";
+	bool v6 = addr_family(variant->addr[A]) == AF_INET6;
+	int fd, initns, i, ret = 0;
+	char old[32] = "";
+	char addr[64];
+	FILE *f;
+
+	/* A host-wide setting, in the initial namespace (PID 1's). */
+	initns = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, initns);
+	ASSERT_EQ(0, ns_enter(initns));
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(old, sizeof(old), f));
+	fclose(f);
+	old[strcspn(old, "\n")] = '\0';
+	ASSERT_EQ(0, sysctl_write(path, "20480"));
+	ASSERT_EQ(0, ns_enter(self->e.ns[A]));
+	fd = tcp_socket(v6 ? AF_INET6 : AF_INET, UNTOUCHED);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 250 && !ret; i++) {
+		/* One peer per key. */
+		snprintf(addr, sizeof(addr), v6 ? "2001:db8::%x" : "198.51.100.%d", i + 1);
+		ret = ao_add(fd, variant->alg, addr, 1, 1, SECRET);
+	}
+	EXPECT_EQ(-ENOMEM, ret) TH_LOG("%d keys added", i);
+	EXPECT_LT(10, i);
+	close(fd);
+	ASSERT_EQ(0, ns_enter(initns));
+	EXPECT_EQ(0, sysctl_write(path, old));
+	close(initns);
+}
+
+/* Signed both ways, counted per socket and per key on both ends. */
+TEST_F(uabi, connect_counted)
+{
+	struct tcp_ao_getsockopt keys[2];
+	struct tcp_ao_info_opt info;
+	int side, fd;
+
+	add_keys(_metadata, self, variant, SECRET);
+	self->server = connect_accept(_metadata, self->client, self->listener,
+				      variant->addr[B], PORT);
+	exchange(_metadata, self->client, self->server, BYTES, false);
+	for (side = A; side <= B; side++) {
+		fd = side == A ? self->client : self->server;
+		ASSERT_EQ(0, ao_info(fd, &info));
+		EXPECT_LT(3, info.pkt_good) TH_LOG("%s", side_name(side));
+		EXPECT_EQ(0, info.pkt_bad);
+		EXPECT_EQ(0, info.pkt_key_not_found);
+		EXPECT_EQ(0, info.pkt_ao_required);
+		EXPECT_EQ(1, (int)info.set_current);
+		EXPECT_EQ(side == A ? SND_A : SND_B, info.current_key);
+		ASSERT_EQ(1, ao_keys(fd, keys, 2));
+		EXPECT_EQ(info.pkt_good, keys[0].pkt_good) TH_LOG("%s", side_name(side));
+		EXPECT_EQ(1, (int)keys[0].is_current);
+	}
+	expect_counters_unchanged(_metadata, &self->e);
+}
+
+TEST_F(uabi, wrong_key)
+{
+	struct tcp_ao_info_opt info;
+
+	add_keys(_metadata, self, variant, "not the same secret");
+	expect_no_connection(_metadata, self->client, self->listener, variant->addr[B], PORT,
+			     NO_CONNECT_MS);
+	ASSERT_EQ(0, ao_info(self->listener, &info));
+	EXPECT_LT(0, info.pkt_bad);
+	EXPECT_EQ(0, info.pkt_good);
+}
+
+/* The accepted socket's keys are its own: the listener's go, it goes on. */
+TEST_F(uabi, child_keys_are_copies)
+{
+	struct tcp_ao_getsockopt keys[2];
+
+	add_keys(_metadata, self, variant, SECRET);
+	self->server = connect_accept(_metadata, self->client, self->listener,
+				      variant->addr[B], PORT);
+	ASSERT_EQ(0, ao_del(self->listener, variant->addr[A], SND_B, SND_A));
+	EXPECT_EQ(0, ao_keys(self->listener, keys, 2));
+	EXPECT_EQ(1, ao_keys(self->server, keys, 2));
+	exchange(_metadata, self->client, self->server, BYTES, true);
+	expect_counters_unchanged(_metadata, &self->e);
+}
+
+/* The key in use stays while the connection lives. */
+TEST_F(uabi, key_in_use_stays)
+{
+	add_keys(_metadata, self, variant, SECRET);
+	self->server = connect_accept(_metadata, self->client, self->listener,
+				      variant->addr[B], PORT);
+	EXPECT_EQ(-EBUSY, ao_del(self->client, variant->addr[B], SND_A, SND_B));
+	exchange(_metadata, self->client, self->server, BYTES, true);
+}
+
+TEST_HARNESS_MAIN
