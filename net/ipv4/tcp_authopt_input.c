@@ -162,15 +162,15 @@ static enum skb_drop_reason tcp_authopt_rx_stock(const struct sock *sk, struct s
 static int tcp_authopt_rx_listener(struct sock *sk, struct sk_buff *skb, int l3index,
 				   struct tcp_authopt_rx *rx)
 {
+	struct tcp_authopt_keydb *db;
 	struct tcp_authopt_conn conn;
 	struct tcp_authopt_flow f;
 	int err;
 
 	tcp_authopt_flow_skb(skb, &f);
 	tcp_authopt_conn_from_flow(&f, false, l3index, &conn);
-	err = tcp_authopt_keydb_match(tcp_authopt_info_db(sock_net(sk),
-							  rcu_dereference(tcp_sk(sk)->authopt_info)),
-				      &conn, &rx->m, GFP_ATOMIC);
+	db = tcp_authopt_info_db(sock_net(sk), rcu_dereference(tcp_sk(sk)->authopt_info));
+	err = tcp_authopt_keydb_match(db, &conn, &rx->m, GFP_ATOMIC);
 	if (err)
 		return err;
 	rx->have_match = true;

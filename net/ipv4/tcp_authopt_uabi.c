@@ -243,6 +243,28 @@ static bool tcp_authopt_uabi_has_id(struct tcp_authopt_uabi *u, int send_id, int
 	return found;
 }
 
+/* Would @send_id still be the current key (set, or signing a connection)? */
+static bool tcp_authopt_uabi_is_current(const struct tcp_authopt_info *info, u8 send_id,
+					bool set_current, u8 new_current)
+{
+	if (set_current)
+		return new_current == send_id;
+	if (!(info->flags & TCP_AUTHOPT_FLAG_LOCK_KEYID) && info->policy != TCP_AUTHOPT_AO)
+		return false;
+	return READ_ONCE(info->send_keyid) == send_id;
+}
+
+/* Would @recv_id still be asked for in RNextKeyID? */
+static bool tcp_authopt_uabi_is_rnext(const struct tcp_authopt_info *info, u8 recv_id,
+				      bool set_rnext, u8 new_rnext)
+{
+	if (set_rnext)
+		return new_rnext == recv_id;
+	if (!(info->flags & TCP_AUTHOPT_FLAG_LOCK_RNEXTKEYID) && info->policy != TCP_AUTHOPT_AO)
+		return false;
+	return READ_ONCE(info->send_rnextkeyid) == recv_id;
+}
+
 /* set_current / set_rnext: which key signs and which RNextKeyID goes out. */
 static void tcp_authopt_uabi_select(struct tcp_authopt_info *info, bool set_current,
 				    u8 send_id, bool set_rnext, u8 rnext)
@@ -373,13 +395,12 @@ static int tcp_authopt_uabi_del(struct sock *sk, sockptr_t optval)
 	if ((cmd.set_current && !tcp_authopt_uabi_has_id(info->uabi, cmd.current_key, -1)) ||
 	    (cmd.set_rnext && !tcp_authopt_uabi_has_id(info->uabi, -1, cmd.rnext)))
 		goto out;
-	/* The key signing an authenticated connection stays (RFC 5925: an
-	 * MKT in use is not destroyed), unless another is made current.
+	/* The current and RNext keys stay (RFC 5925: an MKT in use is not
+	 * destroyed), unless others are named in the same call.
 	 */
 	err = -EBUSY;
-	if (info->policy == TCP_AUTHOPT_AO && sk->sk_state != TCP_LISTEN &&
-	    ((!cmd.set_current && READ_ONCE(info->send_keyid) == cmd.sndid) ||
-	     (cmd.set_current && cmd.current_key == cmd.sndid)))
+	if (tcp_authopt_uabi_is_current(info, cmd.sndid, cmd.set_current, cmd.current_key) ||
+	    tcp_authopt_uabi_is_rnext(info, cmd.rcvid, cmd.set_rnext, cmd.rnext))
 		goto out;
 	tcp_authopt_uabi_select(info, cmd.set_current, cmd.current_key, cmd.set_rnext, cmd.rnext);
 	err = tcp_authopt_keydb_del(&info->uabi->db, ident);
@@ -629,9 +650,12 @@ int tcp_authopt_uabi_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 		goto out;
 	}
 	u = info->uabi;
-	if (info->policy == TCP_AUTHOPT_AO) {
+	/* The keys in use, or those set for the connection to come. */
+	if (info->policy == TCP_AUTHOPT_AO || (info->flags & TCP_AUTHOPT_FLAG_LOCK_KEYID)) {
 		out.set_current = 1;
 		out.current_key = READ_ONCE(info->send_keyid);
+	}
+	if (info->policy == TCP_AUTHOPT_AO || (info->flags & TCP_AUTHOPT_FLAG_LOCK_RNEXTKEYID)) {
 		out.set_rnext = 1;
 		out.rnext = READ_ONCE(info->send_rnextkeyid);
 	}

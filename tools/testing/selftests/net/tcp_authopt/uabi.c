@@ -177,6 +177,37 @@ TEST_F(uabi, key_errors)
 	close(fd);
 }
 
+/* Current and RNext keys set before connecting read back, and stay. */
+TEST_F(uabi, current_rnext_before_connect)
+{
+	struct tcp_ao_info_opt info;
+	socklen_t len = sizeof(info);
+	int fd;
+
+	ASSERT_EQ(0, ns_enter(self->e.ns[A]));
+	fd = tcp_socket(addr_family(variant->addr[A]), UNTOUCHED);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ao_add(fd, variant->alg, variant->addr[B], SND_A, SND_B, SECRET));
+	ASSERT_EQ(0, ao_add(fd, variant->alg, variant->addr[B], SND_A + 2, SND_B + 2, SECRET));
+	memset(&info, 0, sizeof(info));
+	info.set_current = 1;
+	info.current_key = SND_A + 2;
+	info.set_rnext = 1;
+	info.rnext = SND_B + 2;
+	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_AO_INFO, &info, len));
+	info.current_key = 99;	/* no such key */
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_AO_INFO, &info, len));
+	EXPECT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, ao_info(fd, &info));
+	EXPECT_EQ(1, (int)info.set_current);
+	EXPECT_EQ(SND_A + 2, info.current_key);
+	EXPECT_EQ(1, (int)info.set_rnext);
+	EXPECT_EQ(SND_B + 2, info.rnext);
+	EXPECT_EQ(-EBUSY, ao_del(fd, variant->addr[B], SND_A + 2, SND_B + 2));
+	EXPECT_EQ(0, ao_del(fd, variant->addr[B], SND_A, SND_B));
+	close(fd);
+}
+
 /* Any user may add keys: no more than net.core.optmem_max bytes a socket. */
 TEST_F(uabi, key_limit)
 {
