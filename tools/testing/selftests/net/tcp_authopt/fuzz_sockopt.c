@@ -70,6 +70,11 @@
  *	state yet; 0 allowed too); EINVAL; EFAULT. optlen reads back
  *	min(optlen, 24).
  * ENOMEM and anything else is a failure.
+ *
+ * Not fuzzed here: the exact sizes of upstream Linux's structs on these
+ * option numbers (288 bytes on TCP_AUTHOPT, 144 on TCP_AUTHOPT_KEY, 48 on
+ * TCP_REPAIR_AUTHOPT, set and get), which are upstream's TCP_AO_ADD_KEY,
+ * TCP_AO_DEL_KEY and TCP_AO_INFO (uabi.c tests them).
  */
 
 #define SEED_ENV	"TCP_AUTHOPT_FUZZ_SEED"
@@ -192,7 +197,7 @@ struct fz {
 	const char *phase;
 	long iter;		/* call number in the phase, for the log */
 	unsigned long set[O_COUNT], set_ok[O_COUNT], get[O_COUNT], get_ok[O_COUNT];
-	unsigned long added, failures;
+	unsigned long added, failures, upstream;
 	struct timespec start;
 };
 
@@ -322,8 +327,8 @@ static void fz_report(struct fz *f)
 		set += f->set[o];
 		get += f->get[o];
 	}
-	TH_LOG("calls: set %lu, get %lu in %ld ms; %lu keys added and deleted",
-	       set, get, elapsed_ms(&f->start), f->added);
+	TH_LOG("calls: set %lu, get %lu in %ld ms; %lu keys added and deleted; %lu of upstream's sizes skipped",
+	       set, get, elapsed_ms(&f->start), f->added, f->upstream);
 	for (o = 0; o < O_COUNT; o++)
 		TH_LOG("  %-18s set %6lu (%5lu ok)  get %6lu (%5lu ok)", opt_str[o],
 		       f->set[o], f->set_ok[o], f->get[o], f->get_ok[o]);
@@ -547,13 +552,29 @@ static unsigned int get_expect(const struct fz *f, const struct fz_sock *s, int 
 /* Checked calls                                                            */
 /* ------------------------------------------------------------------------ */
 
-/* setsockopt with the answers @allowed: 0 or -errno. */
+/* The size of upstream's struct on @opt: a call for upstream's ABI. */
+static bool upstream_size(int opt, int len)
+{
+	static const int size[O_COUNT] = {
+		[O_AUTHOPT] = 288, [O_KEY] = 144, [O_REPAIR] = 48,
+	};
+
+	return len == size[opt];
+}
+
+/* setsockopt with the answers @allowed: 0 or -errno. Upstream's sizes are
+ * skipped and answer -EINVAL, as a refused call.
+ */
 static int fz_set(struct fz *f, const struct fz_sock *s, int opt, const void *buf,
 		  socklen_t len, unsigned int allowed)
 {
 	char want[128], got[64];
 	int ret;
 
+	if (upstream_size(opt, len)) {
+		f->upstream++;
+		return -EINVAL;
+	}
 	f->set[opt]++;
 	ret = setsockopt(s->fd, IPPROTO_TCP, opt_name[opt], buf, len) ? -errno : 0;
 	if (!(allowed & M(r_of(ret))))
@@ -589,6 +610,10 @@ static int fz_get(struct fz *f, const struct fz_sock *s, int opt, int len,
 	size_t size, n;
 	int ret;
 
+	if (opt == O_REPAIR && upstream_size(opt, len)) {
+		f->upstream++;
+		return -EINVAL;
+	}
 	memset(buf, GUARD_BYTE, sizeof(buf));
 	allowed = get_expect(f, s, opt, len, &size);
 	f->get[opt]++;

@@ -1038,7 +1038,8 @@ TEST_F(authopt, authopt_get_untouched_enoent)
 
 /*
  * Upstream Linux's struct tcp_ao_add (288 bytes) on option 38: its first
- * bytes would pass for valid TCP_AUTHOPT flags, the rest is not zero.
+ * bytes would pass for valid TCP_AUTHOPT flags, the rest is not zero. It
+ * is upstream's TCP_AO_ADD_KEY here, never read as ours.
  */
 struct upstream_ao_add {
 	struct __kernel_sockaddr_storage addr;
@@ -1074,7 +1075,11 @@ TEST_F(authopt, authopt_upstream_ao_add)
 	add.maxmac = 12;
 	add.keylen = 16;
 	memset(add.key, 'k', add.keylen);
-	EXPECT_EQ(-EINVAL, set_authopt_len(self->fd4, &add, sizeof(add)));
+	/* Upstream's TCP_AO_ADD_KEY: a key of this socket, none of ours. */
+	EXPECT_EQ(0, set_authopt_len(self->fd4, &add, sizeof(add)));
+	EXPECT_EQ(0, proc_count(_metadata));
+	/* One ABI per socket. */
+	EXPECT_EQ(-EBUSY, set_authopt_len(self->fd4, &add, sizeof(struct tcp_authopt)));
 }
 
 /* Key material can never be read back: TCP_AUTHOPT_KEY is set-only. */
@@ -1520,8 +1525,9 @@ TEST_F(authopt, key_optlen_tail_not_read)
 }
 
 /*
- * Anything shorter than the struct cut after addr is refused: upstream Linux
- * passes structs of other sizes on the same option numbers.
+ * Anything shorter than the struct cut after addr is refused, but for the
+ * size of upstream Linux's struct tcp_ao_del (144 bytes), which is its
+ * TCP_AO_DEL_KEY (key_upstream_ao_del).
  */
 TEST_F(authopt, key_optlen_too_short)
 {
@@ -1531,6 +1537,8 @@ TEST_F(authopt, key_optlen_too_short)
 
 	key_init(&key, 1, 1);
 	for (len = 0; len < KEY_LEN_TO_IFINDEX; len++) {
+		if (len == 144)	/* upstream's struct tcp_ao_del */
+			continue;
 		ret = set_key_len(self->fd4, &key, len);
 		if (ret != -EINVAL && !bad++)
 			first_bad = len;
@@ -1544,9 +1552,9 @@ TEST_F(authopt, key_optlen_too_short)
  * Upstream Linux's struct tcp_ao_del (144 bytes) uses option 39 too. Read as
  * our struct, its sockaddr_in for 192.0.2.16 holds flags 0x2, send_id 192,
  * recv_id 0, alg 2 and keylen 16: a valid key, which a kernel taking short
- * buffers adds where the caller meant to delete. 192.0.2.0/24 (RFC 5737) is
- * the documentation range whose third byte is an alg; it never goes on the
- * wire.
+ * buffers would add where the caller meant to delete. Here it is upstream's
+ * TCP_AO_DEL_KEY. 192.0.2.0/24 (RFC 5737) is the documentation range whose
+ * third byte is an alg; it never goes on the wire.
  */
 struct upstream_ao_del {
 	struct __kernel_sockaddr_storage addr;
@@ -1579,7 +1587,8 @@ TEST_F(authopt, key_upstream_ao_del)
 	del.prefix = 32;
 	del.sndid = 1;
 	del.rcvid = 1;
-	EXPECT_EQ(-EINVAL, set_key_len(self->fd4, &del, sizeof(del)));
+	/* Upstream's TCP_AO_DEL_KEY, of a key this socket does not have. */
+	EXPECT_EQ(-ENOENT, set_key_len(self->fd4, &del, sizeof(del)));
 	n = proc_keys_read(keys, MAX_PROC_KEYS);
 	ASSERT_LE(0, n);
 	EXPECT_EQ(0, n) TH_LOG("tcp_ao_del added key flags 0x%x send_id %u recv_id %u alg %u",
@@ -1593,7 +1602,7 @@ TEST_F(authopt, key_upstream_ao_del)
 	del.prefix = 128;
 	del.sndid = 1;
 	del.rcvid = 1;
-	EXPECT_EQ(-EINVAL, set_key_len(self->fd6, &del, sizeof(del)));
+	EXPECT_EQ(-ENOENT, set_key_len(self->fd6, &del, sizeof(del)));
 	EXPECT_EQ(0, proc_count(_metadata));
 }
 
