@@ -243,26 +243,26 @@ static bool tcp_authopt_uabi_has_id(struct tcp_authopt_uabi *u, int send_id, int
 	return found;
 }
 
-/* Would @send_id still be the current key (set, or signing a connection)? */
-static bool tcp_authopt_uabi_is_current(const struct tcp_authopt_info *info, u8 send_id,
-					bool set_current, u8 new_current)
+/* @id when it is in use on a connection or was set (@lock), else -1. */
+static int tcp_authopt_uabi_id(const struct tcp_authopt_info *info, u32 lock, u8 id)
 {
-	if (set_current)
-		return new_current == send_id;
-	if (!(info->flags & TCP_AUTHOPT_FLAG_LOCK_KEYID) && info->policy != TCP_AUTHOPT_AO)
-		return false;
-	return READ_ONCE(info->send_keyid) == send_id;
+	if (info->policy != TCP_AUTHOPT_AO && !(info->flags & lock))
+		return -1;
+	return id;
 }
 
-/* Would @recv_id still be asked for in RNextKeyID? */
-static bool tcp_authopt_uabi_is_rnext(const struct tcp_authopt_info *info, u8 recv_id,
-				      bool set_rnext, u8 new_rnext)
+/* Upstream's Current_key: the SendID signing, or set to; -1 for none. */
+static int tcp_authopt_uabi_current(const struct tcp_authopt_info *info)
 {
-	if (set_rnext)
-		return new_rnext == recv_id;
-	if (!(info->flags & TCP_AUTHOPT_FLAG_LOCK_RNEXTKEYID) && info->policy != TCP_AUTHOPT_AO)
-		return false;
-	return READ_ONCE(info->send_rnextkeyid) == recv_id;
+	return tcp_authopt_uabi_id(info, TCP_AUTHOPT_FLAG_LOCK_KEYID,
+				   READ_ONCE(info->send_keyid));
+}
+
+/* Upstream's RNext_key: the RecvID asked for, or set to be; -1 for none. */
+static int tcp_authopt_uabi_rnext(const struct tcp_authopt_info *info)
+{
+	return tcp_authopt_uabi_id(info, TCP_AUTHOPT_FLAG_LOCK_RNEXTKEYID,
+				   READ_ONCE(info->send_rnextkeyid));
 }
 
 /* set_current / set_rnext: which key signs and which RNextKeyID goes out. */
@@ -399,8 +399,8 @@ static int tcp_authopt_uabi_del(struct sock *sk, sockptr_t optval)
 	 * destroyed), unless others are named in the same call.
 	 */
 	err = -EBUSY;
-	if (tcp_authopt_uabi_is_current(info, cmd.sndid, cmd.set_current, cmd.current_key) ||
-	    tcp_authopt_uabi_is_rnext(info, cmd.rcvid, cmd.set_rnext, cmd.rnext))
+	if ((cmd.set_current ? cmd.current_key : tcp_authopt_uabi_current(info)) == cmd.sndid ||
+	    (cmd.set_rnext ? cmd.rnext : tcp_authopt_uabi_rnext(info)) == cmd.rcvid)
 		goto out;
 	tcp_authopt_uabi_select(info, cmd.set_current, cmd.current_key, cmd.set_rnext, cmd.rnext);
 	err = tcp_authopt_keydb_del(&info->uabi->db, ident);
@@ -481,8 +481,8 @@ static bool tcp_authopt_uabi_key_listed(const struct tcp_authopt_info *info,
 					const struct tcp_ao_getsockopt *in,
 					const struct tcp_authopt_key_info *ident)
 {
-	bool cur = key->send_id == READ_ONCE(info->send_keyid);
-	bool rnext = key->recv_id == READ_ONCE(info->send_rnextkeyid);
+	bool cur = key->send_id == tcp_authopt_uabi_current(info);
+	bool rnext = key->recv_id == tcp_authopt_uabi_rnext(info);
 
 	if (in->get_all)
 		return true;
@@ -526,8 +526,8 @@ static void tcp_authopt_uabi_key_out(const struct tcp_authopt_info *info,
 	if (key->flags & TCP_AUTHOPT_KEY_IFINDEX)
 		out->keyflags |= TCP_AO_KEYF_IFINDEX;
 	out->ifindex = key->l3index;
-	out->is_current = key->send_id == READ_ONCE(info->send_keyid);
-	out->is_rnext = key->recv_id == READ_ONCE(info->send_rnextkeyid);
+	out->is_current = key->send_id == tcp_authopt_uabi_current(info);
+	out->is_rnext = key->recv_id == tcp_authopt_uabi_rnext(info);
 	out->pkt_good = atomic64_read(&key->pkt_good);
 	out->pkt_bad = atomic64_read(&key->pkt_bad);
 }
@@ -636,7 +636,7 @@ int tcp_authopt_uabi_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 	struct tcp_authopt_info *info;
 	struct tcp_ao_info_opt out;
 	struct tcp_authopt_uabi *u;
-	int err = 0;
+	int err = 0, cur, rnext;
 
 	if (optname == TCP_AO_GET_KEYS)
 		return tcp_authopt_uabi_get_keys(sk, optval, optlen, len);
@@ -651,14 +651,12 @@ int tcp_authopt_uabi_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 	}
 	u = info->uabi;
 	/* The keys in use, or those set for the connection to come. */
-	if (info->policy == TCP_AUTHOPT_AO || (info->flags & TCP_AUTHOPT_FLAG_LOCK_KEYID)) {
-		out.set_current = 1;
-		out.current_key = READ_ONCE(info->send_keyid);
-	}
-	if (info->policy == TCP_AUTHOPT_AO || (info->flags & TCP_AUTHOPT_FLAG_LOCK_RNEXTKEYID)) {
-		out.set_rnext = 1;
-		out.rnext = READ_ONCE(info->send_rnextkeyid);
-	}
+	cur = tcp_authopt_uabi_current(info);
+	rnext = tcp_authopt_uabi_rnext(info);
+	out.set_current = cur >= 0;
+	out.current_key = cur >= 0 ? cur : 0;
+	out.set_rnext = rnext >= 0;
+	out.rnext = rnext >= 0 ? rnext : 0;
 	out.ao_required = READ_ONCE(u->ao_required);
 	out.accept_icmps = READ_ONCE(u->accept_icmps);
 	out.pkt_good = atomic64_read(&u->pkt_good);

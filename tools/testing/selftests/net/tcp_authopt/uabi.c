@@ -180,15 +180,26 @@ TEST_F(uabi, key_errors)
 /* Current and RNext keys set before connecting read back, and stay. */
 TEST_F(uabi, current_rnext_before_connect)
 {
+	struct tcp_ao_getsockopt keys[4];
 	struct tcp_ao_info_opt info;
 	socklen_t len = sizeof(info);
-	int fd;
+	int fd, i;
 
 	ASSERT_EQ(0, ns_enter(self->e.ns[A]));
 	fd = tcp_socket(addr_family(variant->addr[A]), UNTOUCHED);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ao_add(fd, variant->alg, variant->addr[B], SND_A, SND_B, SECRET));
 	ASSERT_EQ(0, ao_add(fd, variant->alg, variant->addr[B], SND_A + 2, SND_B + 2, SECRET));
+	/* None is current yet, not even one with KeyIDs 0. */
+	ASSERT_EQ(0, ao_add(fd, variant->alg, variant->addr[B], 0, 0, SECRET));
+	ASSERT_EQ(0, ao_info(fd, &info));
+	EXPECT_EQ(0, (int)info.set_current);
+	EXPECT_EQ(0, (int)info.set_rnext);
+	ASSERT_EQ(3, ao_keys(fd, keys, 4));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0, (int)keys[i].is_current) TH_LOG("key %u", keys[i].sndid);
+		EXPECT_EQ(0, (int)keys[i].is_rnext) TH_LOG("key %u", keys[i].rcvid);
+	}
 	memset(&info, 0, sizeof(info));
 	info.set_current = 1;
 	info.current_key = SND_A + 2;
@@ -203,6 +214,11 @@ TEST_F(uabi, current_rnext_before_connect)
 	EXPECT_EQ(SND_A + 2, info.current_key);
 	EXPECT_EQ(1, (int)info.set_rnext);
 	EXPECT_EQ(SND_B + 2, info.rnext);
+	ASSERT_EQ(3, ao_keys(fd, keys, 4));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(keys[i].sndid == SND_A + 2, (int)keys[i].is_current);
+		EXPECT_EQ(keys[i].rcvid == SND_B + 2, (int)keys[i].is_rnext);
+	}
 	EXPECT_EQ(-EBUSY, ao_del(fd, variant->addr[B], SND_A + 2, SND_B + 2));
 	EXPECT_EQ(0, ao_del(fd, variant->addr[B], SND_A, SND_B));
 	close(fd);
