@@ -140,6 +140,17 @@ enum skb_drop_reason tcp_authopt_inbound(struct sock *sk, struct request_sock *r
 					 struct sk_buff *skb, const void *saddr,
 					 const void *daddr, int family, int dif, int sdif);
 bool tcp_authopt_ignore_icmp(struct sock *sk, int family, int type, int code);
+
+/* Upstream's ABI beside TCP-MD5 (tcp_authopt_uabi.c) */
+int tcp_authopt_md5_check(const struct sock *sk, const union tcp_md5_addr *addr, int family,
+			  int l3index);
+int tcp_authopt_connect_check(struct sock *sk);
+#else
+static inline int tcp_authopt_md5_check(const struct sock *sk, const union tcp_md5_addr *addr,
+					int family, int l3index)
+{
+	return 0;
+}
 #endif /* CONFIG_TCP_AUTHOPT */
 
 /**

@@ -230,7 +230,7 @@ static bool tcp_authopt_key_addr_bound(const struct tcp_authopt_key_info *key)
 static bool tcp_authopt_key_is_peer(const struct tcp_authopt_key_info *key)
 {
 	return tcp_authopt_key_addr_bound(key) &&
-	       key->prefixlen == (key->addr.ss_family == AF_INET6 ? 128 : 32);
+	       key->prefixlen == (key->addr.family == AF_INET6 ? 128 : 32);
 }
 
 /* Where @db keeps @key: in its table, or in its list of the others. */
@@ -286,9 +286,9 @@ void tcp_authopt_keydb_flush(struct tcp_authopt_keydb *db)
 
 static const void *tcp_authopt_key_addr(const struct tcp_authopt_key_info *key)
 {
-	if (key->addr.ss_family == AF_INET6)
-		return &((const struct sockaddr_in6 *)&key->addr)->sin6_addr;
-	return &((const struct sockaddr_in *)&key->addr)->sin_addr;
+	if (key->addr.family == AF_INET6)
+		return &key->addr.sin6.sin6_addr;
+	return &key->addr.sin.sin_addr;
 }
 
 /* Do the first @bits bits of two addresses of @family agree? */
@@ -338,7 +338,7 @@ bool tcp_authopt_key_match(const struct tcp_authopt_key_info *key,
 			   const struct tcp_authopt_conn *conn)
 {
 	if (tcp_authopt_key_addr_bound(key) &&
-	    (key->addr.ss_family != conn->family ||
+	    (key->addr.family != conn->family ||
 	     !tcp_authopt_prefix_eq(conn->family, tcp_authopt_key_addr(key),
 				    &conn->raddr, key->prefixlen)))
 		return false;
@@ -356,8 +356,8 @@ static bool tcp_authopt_keys_overlap(const struct tcp_authopt_key_info *a,
 				     const struct tcp_authopt_key_info *b)
 {
 	if (tcp_authopt_key_addr_bound(a) && tcp_authopt_key_addr_bound(b) &&
-	    (a->addr.ss_family != b->addr.ss_family ||
-	     !tcp_authopt_prefix_eq(a->addr.ss_family, tcp_authopt_key_addr(a),
+	    (a->addr.family != b->addr.family ||
+	     !tcp_authopt_prefix_eq(a->addr.family, tcp_authopt_key_addr(a),
 				    tcp_authopt_key_addr(b),
 				    min(a->prefixlen, b->prefixlen))))
 		return false;
@@ -385,8 +385,8 @@ static bool tcp_authopt_key_same_ident(const struct tcp_authopt_key_info *a,
 	    (b->flags & TCP_AUTHOPT_KEY_IDENT_FLAGS))
 		return false;
 	if (tcp_authopt_key_addr_bound(a) &&
-	    (a->addr.ss_family != b->addr.ss_family || a->prefixlen != b->prefixlen ||
-	     !tcp_authopt_prefix_eq(a->addr.ss_family, tcp_authopt_key_addr(a),
+	    (a->addr.family != b->addr.family || a->prefixlen != b->prefixlen ||
+	     !tcp_authopt_prefix_eq(a->addr.family, tcp_authopt_key_addr(a),
 				    tcp_authopt_key_addr(b), a->prefixlen)))
 		return false;
 	if ((a->flags & TCP_AUTHOPT_KEY_IFINDEX) && a->l3index != b->l3index)
@@ -396,7 +396,9 @@ static bool tcp_authopt_key_same_ident(const struct tcp_authopt_key_info *a,
 }
 
 /* Is @k the key of @key's identity (then *@old), or would it stand
- * ambiguously beside @key? @k is of @key's kind (peer or wide).
+ * ambiguously beside @key? @k is of @key's kind (peer or wide). @spec is
+ * @key's specificity, or -1 when any overlap is ambiguous: upstream's ABI
+ * does not let the longer prefix win, it refuses the second key.
  */
 static bool tcp_authopt_scan_one(struct tcp_authopt_key_info *k,
 				 const struct tcp_authopt_key_info *key, int spec,
@@ -407,7 +409,8 @@ static bool tcp_authopt_scan_one(struct tcp_authopt_key_info *k,
 		return false;
 	}
 	return (k->send_id == key->send_id || k->recv_id == key->recv_id) &&
-	       tcp_authopt_key_specificity(k) == spec && tcp_authopt_keys_overlap(k, key);
+	       (spec < 0 || tcp_authopt_key_specificity(k) == spec) &&
+	       tcp_authopt_keys_overlap(k, key);
 }
 
 /* Look at the keys that can share a connection with @key: those for its
@@ -420,7 +423,7 @@ static bool tcp_authopt_keydb_scan(struct tcp_authopt_keydb *db,
 				   const struct tcp_authopt_key_info *key,
 				   struct tcp_authopt_key_info **old)
 {
-	int spec = tcp_authopt_key_specificity(key);
+	int spec = db->private ? -1 : tcp_authopt_key_specificity(key);
 	struct tcp_authopt_key_info *k;
 	struct rhlist_head *list, *pos;
 	bool ambiguous = false;
@@ -442,7 +445,7 @@ static bool tcp_authopt_keydb_scan(struct tcp_authopt_keydb *db,
 static void tcp_authopt_key_set_peer(struct tcp_authopt_key_info *key)
 {
 	if (tcp_authopt_key_is_peer(key))
-		tcp_authopt_peer_set(&key->peer, key->addr.ss_family, tcp_authopt_key_addr(key));
+		tcp_authopt_peer_set(&key->peer, key->addr.family, tcp_authopt_key_addr(key));
 	else
 		memset(&key->peer, 0, sizeof(key->peer));
 }
@@ -589,6 +592,37 @@ int tcp_authopt_keydb_copy(struct tcp_authopt_keydb *dst, struct tcp_authopt_key
 	}
 	tcp_authopt_match_free(&m);
 	return err;
+}
+
+/**
+ * tcp_authopt_keydb_covers() - is there a key for a peer address
+ * @db: database
+ * @family: AF_INET or AF_INET6
+ * @addr: the peer's address (struct in_addr or struct in6_addr)
+ * @l3index: its L3 domain, or -1 for any
+ *
+ * Return: true when a key bound to an address or prefix covers @addr.
+ */
+bool tcp_authopt_keydb_covers(struct tcp_authopt_keydb *db, int family, const void *addr,
+			      int l3index)
+{
+	struct tcp_authopt_key_info *key;
+	bool found = false;
+
+	mutex_lock(&db->mutex);
+	hlist_for_each_entry(key, &db->head, node) {
+		if (!tcp_authopt_key_addr_bound(key) || key->addr.family != family ||
+		    !tcp_authopt_prefix_eq(family, tcp_authopt_key_addr(key), addr,
+					   key->prefixlen))
+			continue;
+		if (l3index >= 0 && (key->flags & TCP_AUTHOPT_KEY_IFINDEX) &&
+		    key->l3index != l3index)
+			continue;
+		found = true;
+		break;
+	}
+	mutex_unlock(&db->mutex);
+	return found;
 }
 
 /**
@@ -777,9 +811,9 @@ static int tcp_authopt_key_set_addr(struct tcp_authopt_key_info *key,
 		if (prefix && plen > 128)
 			return -EINVAL;
 		plen = prefix ? plen : 128;
-		key->addr.ss_family = AF_INET6;
+		key->addr.family = AF_INET6;
 		key->prefixlen = plen;
-		ipv6_addr_prefix(&((struct sockaddr_in6 *)&key->addr)->sin6_addr, a6, plen);
+		ipv6_addr_prefix(&key->addr.sin6.sin6_addr, a6, plen);
 		return 0;
 	} else if (family == AF_INET) {
 		if (prefix && plen > 32)
@@ -789,10 +823,9 @@ static int tcp_authopt_key_set_addr(struct tcp_authopt_key_info *key,
 	} else {
 		return -EINVAL;
 	}
-	key->addr.ss_family = AF_INET;
+	key->addr.family = AF_INET;
 	key->prefixlen = plen;
-	((struct sockaddr_in *)&key->addr)->sin_addr.s_addr =
-		plen ? a4 & htonl(~0U << (32 - plen)) : 0;
+	key->addr.sin.sin_addr.s_addr = plen ? a4 & htonl(~0U << (32 - plen)) : 0;
 	return 0;
 }
 
@@ -1133,7 +1166,7 @@ int tcp_authopt_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 	/* Upstream's structs have sizes none of ours has; upstream has no
 	 * switch like net.ipv4.tcp_authopt for them.
 	 */
-	if (tcp_authopt_uabi_size(optname, optlen))
+	if (optname == TCP_AO_REPAIR || tcp_authopt_uabi_size(optname, optlen))
 		return tcp_authopt_uabi_setsockopt(sk, optname, optval, optlen);
 	if (!tcp_authopt_enabled())
 		return -EPERM;
@@ -1172,7 +1205,7 @@ int tcp_authopt_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 	int err = 0;
 
 	if ((optname == TCP_AO_INFO && len == sizeof(struct tcp_ao_info_opt)) ||
-	    optname == TCP_AO_GET_KEYS)
+	    optname == TCP_AO_GET_KEYS || optname == TCP_AO_REPAIR)
 		return tcp_authopt_uabi_getsockopt(sk, optname, optval, optlen, len);
 	if (!tcp_authopt_enabled())
 		return -EPERM;
@@ -1237,7 +1270,7 @@ static int tcp_authopt_proc_show(struct seq_file *seq, void *v)
 			   key->recv_id, key->alg_id);
 		if (!tcp_authopt_key_addr_bound(key))
 			seq_putc(seq, '*');
-		else if (key->addr.ss_family == AF_INET6)
+		else if (key->addr.family == AF_INET6)
 			seq_printf(seq, "%pI6c", tcp_authopt_key_addr(key));
 		else
 			seq_printf(seq, "%pI4", tcp_authopt_key_addr(key));

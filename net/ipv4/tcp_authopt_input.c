@@ -239,21 +239,29 @@ static enum skb_drop_reason tcp_authopt_rx_mac(struct net *net, struct sk_buff *
 	return SKB_NOT_DROPPED_YET;
 }
 
-/* Under TCP-AO: the option must be there, well formed and alone. */
-static const u8 *tcp_authopt_rx_option(struct net *net, struct sk_buff *skb,
+/* Under TCP-AO: the option must be there, well formed and alone. An MD5
+ * signature instead is, under upstream's ABI (@uabi), the MD5 drop that
+ * upstream counts for it (TCPMD5Unexpected: the socket has no MD5 key for
+ * a peer with a TCP-AO key) rather than a missing TCP-AO option.
+ */
+static const u8 *tcp_authopt_rx_option(struct net *net, struct sk_buff *skb, bool uabi,
 				       enum skb_drop_reason *reason)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 	const u8 *opt = tcp_authopt_find_option(th);
 
-	if (IS_ERR(opt))
+	if (IS_ERR(opt)) {
 		*reason = tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_MALFORMED);
-	else if (opt && tcp_authopt_has_md5(th))
+	} else if (opt && tcp_authopt_has_md5(th)) {
 		*reason = tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_MD5_AND_AO);
-	else if (!opt)
+	} else if (!opt && uabi && tcp_authopt_has_md5(th)) {
+		__NET_INC_STATS(net, LINUX_MIB_TCPMD5UNEXPECTED);
+		*reason = SKB_DROP_REASON_TCP_MD5UNEXPECTED;
+	} else if (!opt) {
 		*reason = tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_REQUIRED);
-	else
+	} else {
 		return opt;
+	}
 	return NULL;
 }
 
@@ -357,7 +365,7 @@ enum skb_drop_reason tcp_authopt_inbound(struct sock *sk, struct request_sock *r
 	}
 
 	/* TCP-AO: which ISNs and which SNE the MAC was made with. */
-	opt = tcp_authopt_rx_option(net, skb, &reason);
+	opt = tcp_authopt_rx_option(net, skb, uabi, &reason);
 	if (!opt)
 		goto out;
 	sne = 0;

@@ -91,6 +91,13 @@ struct tcp_authopt_peer {
  * @pkt_good: segments it verified
  * @pkt_bad: segments with its recv_id whose MAC did not verify
  */
+/* A key's address: not a sockaddr_storage (128 bytes), keys are many. */
+union tcp_authopt_key_addr {
+	sa_family_t family;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+};
+
 struct tcp_authopt_key_info {
 	struct hlist_node node;
 	union {
@@ -108,7 +115,7 @@ struct tcp_authopt_key_info {
 	u8 key[TCP_AUTHOPT_MAXKEYLEN];
 	u8 prefixlen;
 	int l3index;
-	struct sockaddr_storage addr;
+	union tcp_authopt_key_addr addr;
 	u64 send_begin;
 	u64 send_end;
 	u64 recv_begin;
@@ -371,6 +378,8 @@ int tcp_authopt_keydb_insert(struct tcp_authopt_keydb *db,
 			     struct tcp_authopt_key_info *key);
 int tcp_authopt_keydb_copy(struct tcp_authopt_keydb *dst, struct tcp_authopt_keydb *src,
 			   const struct tcp_authopt_conn *conn, gfp_t gfp);
+bool tcp_authopt_keydb_covers(struct tcp_authopt_keydb *db, int family, const void *addr,
+			      int l3index);
 int tcp_authopt_keydb_del(struct tcp_authopt_keydb *db,
 			  struct tcp_authopt_key_info *ident);
 void tcp_authopt_key_put(struct tcp_authopt_key_info *key);

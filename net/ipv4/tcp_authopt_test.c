@@ -726,7 +726,7 @@ static void test_key_v4mapped(struct kunit *test)
 	ipv6_addr_set_v4mapped(in_aton("198.51.100.1"), &sin6->sin6_addr);
 	key = tcp_authopt_key_from_opt(&init_net, &opt, sizeof(opt));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(key));
-	KUNIT_EXPECT_EQ(test, key->addr.ss_family, AF_INET);
+	KUNIT_EXPECT_EQ(test, key->addr.family, AF_INET);
 	KUNIT_EXPECT_EQ(test, key->prefixlen, 32);
 	conn.raddr.v4.s_addr = in_aton("198.51.100.1");
 	KUNIT_EXPECT_TRUE(test, tcp_authopt_key_match(key, &conn));

@@ -279,6 +279,52 @@ static void tcp_authopt_uabi_select(struct tcp_authopt_info *info, bool set_curr
 	}
 }
 
+/* Has the socket a TCP-MD5 key for the address of @key (socket locked)?
+ * A TCP-AO key bound to no VRF conflicts with MD5 keys in any: 6.1 has no
+ * lookup across L3 domains, so each VRF an MD5 key is bound to is asked.
+ */
+static bool tcp_authopt_uabi_md5_for(const struct sock *sk,
+				     const struct tcp_authopt_key_info *key)
+{
+#ifdef CONFIG_TCP_MD5SIG
+	const struct tcp_md5sig_info *md5sig;
+	const union tcp_md5_addr *addr;
+	struct tcp_md5sig_key *k;
+
+	if (key->addr.family == AF_INET6)
+		addr = (const union tcp_md5_addr *)&key->addr.sin6.sin6_addr;
+	else
+		addr = (const union tcp_md5_addr *)&key->addr.sin.sin_addr;
+	if (key->flags & TCP_AUTHOPT_KEY_IFINDEX)
+		return tcp_md5_do_lookup(sk, key->l3index, addr, key->addr.family);
+	if (tcp_md5_do_lookup(sk, 0, addr, key->addr.family))
+		return true;
+	md5sig = rcu_dereference_protected(tcp_sk(sk)->md5sig_info, lockdep_sock_is_held(sk));
+	if (!md5sig)
+		return false;
+	hlist_for_each_entry(k, &md5sig->head, node)
+		if ((k->flags & TCP_MD5SIG_FLAG_IFINDEX) &&
+		    tcp_md5_do_lookup(sk, k->l3index, addr, key->addr.family))
+			return true;
+	return false;
+#else
+	return false;
+#endif
+}
+
+/* Has the socket any TCP-MD5 key (socket locked)? */
+static bool tcp_authopt_uabi_any_md5(const struct sock *sk)
+{
+#ifdef CONFIG_TCP_MD5SIG
+	const struct tcp_md5sig_info *md5sig;
+
+	md5sig = rcu_dereference_protected(tcp_sk(sk)->md5sig_info, lockdep_sock_is_held(sk));
+	return md5sig && !hlist_empty(&md5sig->head);
+#else
+	return false;
+#endif
+}
+
 static int tcp_authopt_uabi_add(struct sock *sk, sockptr_t optval)
 {
 	struct tcp_authopt_key_info *key;
@@ -293,7 +339,12 @@ static int tcp_authopt_uabi_add(struct sock *sk, sockptr_t optval)
 	if (cmd.reserved || cmd.reserved2 || cmd.keylen > TCP_AO_MAXKEYLEN ||
 	    (cmd.keyflags & ~(TCP_AO_KEYF_IFINDEX | TCP_AO_KEYF_EXCLUDE_OPT)))
 		goto out_wipe;
+	/* A MAC the option space cannot carry (kind, length, KeyIDs: 4 bytes). */
+	err = -EMSGSIZE;
+	if (4 + cmd.maclen > MAX_TCP_OPTION_SPACE)
+		goto out_wipe;
 	/* Only the 12-byte MAC of RFC 5926 so far: the option is 16 bytes. */
+	err = -EINVAL;
 	if (cmd.maclen && cmd.maclen != TCP_AUTHOPT_MACLEN)
 		goto out_wipe;
 	cmd.alg_name[sizeof(cmd.alg_name) - 1] = '\0';
@@ -335,6 +386,9 @@ static int tcp_authopt_uabi_add(struct sock *sk, sockptr_t optval)
 	info = tcp_authopt_uabi_info(sk, true);
 	if (IS_ERR(info)) {
 		err = PTR_ERR(info);
+	} else if (tcp_authopt_uabi_md5_for(sk, key)) {
+		/* TCP-MD5 and TCP-AO for one peer: which one would apply? */
+		err = -EKEYREJECTED;
 	} else if ((info->uabi->db.count + 1) * sizeof(*key) >
 		   READ_ONCE(sysctl_optmem_max)) {
 		/* Any user may add keys to its sockets: as upstream, no more
@@ -391,9 +445,12 @@ static int tcp_authopt_uabi_del(struct sock *sk, sockptr_t optval)
 		err = PTR_ERR(info);
 		goto out;
 	}
+	/* The keys to use next must exist, and not be the one going away. */
 	err = -ENOENT;
-	if ((cmd.set_current && !tcp_authopt_uabi_has_id(info->uabi, cmd.current_key, -1)) ||
-	    (cmd.set_rnext && !tcp_authopt_uabi_has_id(info->uabi, -1, cmd.rnext)))
+	if ((cmd.set_current && (cmd.current_key == cmd.sndid ||
+				 !tcp_authopt_uabi_has_id(info->uabi, cmd.current_key, -1))) ||
+	    (cmd.set_rnext && (cmd.rnext == cmd.rcvid ||
+			       !tcp_authopt_uabi_has_id(info->uabi, -1, cmd.rnext))))
 		goto out;
 	/* The current and RNext keys stay (RFC 5925: an MKT in use is not
 	 * destroyed), unless others are named in the same call.
@@ -431,6 +488,11 @@ static int tcp_authopt_uabi_set_info(struct sock *sk, sockptr_t optval)
 		goto out;
 	}
 	u = info->uabi;
+	/* TCP-AO for every peer leaves none to the socket's TCP-MD5 keys. */
+	if (cmd.ao_required && tcp_authopt_uabi_any_md5(sk)) {
+		err = -EKEYREJECTED;
+		goto out;
+	}
 	if ((cmd.set_current && !tcp_authopt_uabi_has_id(u, cmd.current_key, -1)) ||
 	    (cmd.set_rnext && !tcp_authopt_uabi_has_id(u, -1, cmd.rnext))) {
 		err = -ENOENT;
@@ -451,10 +513,90 @@ out:
 	return err;
 }
 
+/* TCP_AO_REPAIR is for a socket in repair mode, and not a listener. */
+static int tcp_authopt_uabi_repair_state(struct sock *sk)
+{
+	if (!tcp_sk(sk)->repair || sk->sk_state == TCP_LISTEN ||
+	    !sockopt_ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	return 0;
+}
+
+/* Upstream's ISNs and SNEs: the SNEs are those of the queue ends, which
+ * TCP_QUEUE_SEQ set before.
+ */
+static int tcp_authopt_uabi_set_repair(struct sock *sk, sockptr_t optval, unsigned int optlen)
+{
+	struct tcp_authopt_info *info;
+	struct tcp_ao_repair cmd;
+	struct tcp_sock *tp;
+	int err;
+
+	if (optlen < sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_sockptr(&cmd, optval, sizeof(cmd)))
+		return -EFAULT;
+	sockopt_lock_sock(sk);
+	tp = tcp_sk(sk);
+	err = tcp_authopt_uabi_repair_state(sk);
+	if (err)
+		goto out;
+	info = tcp_authopt_uabi_info(sk, false);
+	if (IS_ERR(info)) {
+		err = PTR_ERR(info);
+		goto out;
+	}
+	tcp_authopt_set_isns(info, ntohl(cmd.snt_isn), ntohl(cmd.rcv_isn),
+			     (u64)cmd.snd_sne << 32 | tp->snd_nxt,
+			     (u64)cmd.rcv_sne << 32 | tp->rcv_nxt);
+	/* As for TCP_REPAIR_AUTHOPT: decided at the first segment. */
+	if (info->policy != TCP_AUTHOPT_AO)
+		WRITE_ONCE(info->policy, TCP_AUTHOPT_UNDECIDED);
+out:
+	sockopt_release_sock(sk);
+	return err;
+}
+
+static int tcp_authopt_uabi_get_repair(struct sock *sk, sockptr_t optval, sockptr_t optlen,
+				       int len)
+{
+	struct tcp_authopt_info *info;
+	struct tcp_ao_repair out;
+	struct tcp_sock *tp;
+	int err;
+
+	if (len < sizeof(out))
+		return -EINVAL;
+	memset(&out, 0, sizeof(out));
+	sockopt_lock_sock(sk);
+	tp = tcp_sk(sk);
+	err = tcp_authopt_uabi_repair_state(sk);
+	if (err)
+		goto out;
+	info = tcp_authopt_uabi_info(sk, false);
+	if (IS_ERR(info)) {
+		err = PTR_ERR(info);
+		goto out;
+	}
+	out.snt_isn = htonl(info->src_isn);
+	out.rcv_isn = htonl(info->dst_isn);
+	out.snd_sne = tcp_authopt_ext_seq(atomic64_read(&info->snd_ext), tp->snd_nxt) >> 32;
+	out.rcv_sne = tcp_authopt_ext_seq(atomic64_read(&info->rcv_ext), tp->rcv_nxt) >> 32;
+out:
+	sockopt_release_sock(sk);
+	if (err)
+		return err;
+	len = sizeof(out);
+	if (copy_to_sockptr(optlen, &len, sizeof(len)) || copy_to_sockptr(optval, &out, len))
+		return -EFAULT;
+	return 0;
+}
+
 /**
- * tcp_authopt_uabi_setsockopt() - upstream's TCP_AO_ADD_KEY/DEL_KEY/INFO
+ * tcp_authopt_uabi_setsockopt() - upstream's TCP_AO_ADD_KEY/DEL_KEY/INFO/REPAIR
  * @sk: socket
- * @optname: option, its struct's size checked by tcp_authopt_uabi_size()
+ * @optname: TCP_AO_REPAIR, or an option whose struct's size
+ *	tcp_authopt_uabi_size() checked
  * @optval: user buffer
  * @optlen: its length
  *
@@ -471,8 +613,68 @@ int tcp_authopt_uabi_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 		return tcp_authopt_uabi_del(sk, optval);
 	case TCP_AO_INFO:
 		return tcp_authopt_uabi_set_info(sk, optval);
+	case TCP_AO_REPAIR:
+		return tcp_authopt_uabi_set_repair(sk, optval, optlen);
 	}
 	return -ENOPROTOOPT;
+}
+
+/**
+ * tcp_authopt_md5_check() - may a socket take a TCP-MD5 key for a peer
+ * @sk: socket, locked (TCP_MD5SIG)
+ * @addr: the MD5 key's address
+ * @family: AF_INET or AF_INET6
+ * @l3index: its L3 domain, or -1 for a key not bound to one
+ *
+ * A socket with upstream's TCP-AO keys refuses a TCP-MD5 key for a peer
+ * one of them covers, or for any peer under ao_required, as upstream: one
+ * peer never has both. Keys of our ABI are the namespace's and TCP-AO
+ * simply wins over MD5 for their peers.
+ *
+ * Return: 0 or -EKEYREJECTED.
+ */
+int tcp_authopt_md5_check(const struct sock *sk, const union tcp_md5_addr *addr, int family,
+			  int l3index)
+{
+	struct tcp_authopt_info *info = tcp_authopt_info_locked(sk);
+
+	if (!info || !info->uabi)
+		return 0;
+	if (READ_ONCE(info->uabi->ao_required) ||
+	    tcp_authopt_keydb_covers(&info->uabi->db, family, addr, l3index))
+		return -EKEYREJECTED;
+	return 0;
+}
+
+/**
+ * tcp_authopt_connect_check() - upstream's rules for connect()
+ * @sk: socket, locked, its addresses set
+ *
+ * A socket with upstream's TCP-AO state connects only where exactly one
+ * of TCP-AO and TCP-MD5 applies: a peer with both (or an MD5 key under
+ * ao_required) is ambiguous, and a peer with neither would get an
+ * unsigned connection from a socket set up for TCP-AO. A peer with an MD5
+ * key only gets TCP-MD5.
+ *
+ * Return: 0 or -EKEYREJECTED (or -ENOMEM).
+ */
+int tcp_authopt_connect_check(struct sock *sk)
+{
+	struct tcp_authopt_info *info = tcp_authopt_info_locked(sk);
+	struct tcp_authopt_keyset *ks;
+	bool md5 = false;
+
+	if (!info || !info->uabi)
+		return 0;
+#ifdef CONFIG_TCP_MD5SIG
+	md5 = tcp_sk(sk)->af_specific->md5_lookup(sk, sk);
+#endif
+	ks = tcp_authopt_keyset_locked(sk, info);
+	if (IS_ERR(ks))
+		return PTR_ERR(ks);
+	if (md5)
+		return ks->n || READ_ONCE(info->uabi->ao_required) ? -EKEYREJECTED : 0;
+	return ks->n ? 0 : -EKEYREJECTED;
 }
 
 /* Does @key pass the filter of a TCP_AO_GET_KEYS request? */
@@ -492,7 +694,7 @@ static bool tcp_authopt_uabi_key_listed(const struct tcp_authopt_info *info,
 		return false;
 	if (ident->l3index != key->l3index && (in->keyflags & TCP_AO_KEYF_IFINDEX))
 		return false;
-	return key->addr.ss_family == ident->addr.ss_family &&
+	return key->addr.family == ident->addr.family &&
 	       key->prefixlen == ident->prefixlen &&
 	       !memcmp(&key->addr, &ident->addr, sizeof(key->addr));
 }
@@ -535,6 +737,38 @@ static void tcp_authopt_uabi_key_out(const struct tcp_authopt_info *info,
 /* TCP_AO_GET_KEYS: an array of structs of @len bytes each, the first one
  * the filter.
  */
+/* Check a TCP_AO_GET_KEYS filter; *@ident is the key it names, if any. */
+static int tcp_authopt_uabi_get_filter(struct sock *sk, const struct tcp_ao_getsockopt *in,
+				       struct tcp_authopt_key *opt,
+				       struct tcp_authopt_key_info **ident)
+{
+	int err;
+
+	*ident = NULL;
+	if (in->pkt_good || in->pkt_bad || in->reserved ||
+	    (in->keyflags & ~TCP_AO_KEYF_IFINDEX) ||
+	    (in->ifindex && !(in->keyflags & TCP_AO_KEYF_IFINDEX)) ||
+	    (in->get_all && (in->is_current || in->is_rnext)))
+		return -EINVAL;
+	if (in->get_all || in->is_current || in->is_rnext) {
+		if (in->addr.ss_family || in->prefix || in->sndid || in->rcvid)
+			return -EINVAL;
+		return 0;
+	}
+	if (in->addr.ss_family != AF_INET && in->addr.ss_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	err = tcp_authopt_uabi_key_opt(sk, &in->addr, in->prefix, in->ifindex, in->keyflags, opt);
+	if (err)
+		return err;
+	opt->flags |= TCP_AUTHOPT_KEY_DEL;
+	*ident = tcp_authopt_key_from_opt(sock_net(sk), opt, sizeof(*opt));
+	if (IS_ERR(*ident)) {
+		err = PTR_ERR(*ident);
+		*ident = NULL;
+	}
+	return err;
+}
+
 static int tcp_authopt_uabi_get_keys(struct sock *sk, sockptr_t optval, sockptr_t optlen,
 				     int len)
 {
@@ -557,38 +791,17 @@ static int tcp_authopt_uabi_get_keys(struct sock *sk, sockptr_t optval, sockptr_
 	err = -EFAULT;
 	if (copy_from_sockptr(&b->in, optval, min_t(int, len, sizeof(b->in))))
 		goto out_free;
-	err = -EINVAL;
-	if (b->in.pkt_good || b->in.pkt_bad || b->in.reserved ||
-	    (b->in.keyflags & ~TCP_AO_KEYF_IFINDEX) ||
-	    (b->in.ifindex && !(b->in.keyflags & TCP_AO_KEYF_IFINDEX)) ||
-	    (b->in.get_all && (b->in.is_current || b->in.is_rnext)))
-		goto out_free;
-	if (b->in.get_all || b->in.is_current || b->in.is_rnext) {
-		if (b->in.addr.ss_family || b->in.prefix || b->in.sndid || b->in.rcvid)
-			goto out_free;
-	} else {
-		err = -EAFNOSUPPORT;
-		if (b->in.addr.ss_family != AF_INET && b->in.addr.ss_family != AF_INET6)
-			goto out_free;
-		err = tcp_authopt_uabi_key_opt(sk, &b->in.addr, b->in.prefix, b->in.ifindex,
-					       b->in.keyflags, &b->opt);
-		if (err)
-			goto out_free;
-		b->opt.flags |= TCP_AUTHOPT_KEY_DEL;
-		ident = tcp_authopt_key_from_opt(sock_net(sk), &b->opt, sizeof(b->opt));
-		if (IS_ERR(ident)) {
-			err = PTR_ERR(ident);
-			ident = NULL;
-			goto out_free;
-		}
-	}
 
 	sockopt_lock_sock(sk);
+	/* A socket without upstream's keys says so whatever it was asked. */
 	info = tcp_authopt_uabi_info(sk, false);
 	if (IS_ERR(info)) {
 		err = PTR_ERR(info);
 		goto out;
 	}
+	err = tcp_authopt_uabi_get_filter(sk, &b->in, &b->opt, &ident);
+	if (err)
+		goto out;
 	err = 0;
 	mutex_lock(&info->uabi->db.mutex);
 	hlist_for_each_entry(key, &info->uabi->db.head, node) {
@@ -607,6 +820,7 @@ static int tcp_authopt_uabi_get_keys(struct sock *sk, sockptr_t optval, sockptr_
 	mutex_unlock(&info->uabi->db.mutex);
 out:
 	sockopt_release_sock(sk);
+	tcp_authopt_key_put(ident);
 	if (!err) {
 		len = sizeof(struct tcp_ao_getsockopt);
 		if (copy_to_sockptr(optlen, &len, sizeof(len)) ||
@@ -615,15 +829,14 @@ out:
 			err = -EFAULT;
 	}
 out_free:
-	tcp_authopt_key_put(ident);
 	kfree_sensitive(b);
 	return err;
 }
 
 /**
- * tcp_authopt_uabi_getsockopt() - upstream's TCP_AO_INFO and TCP_AO_GET_KEYS
+ * tcp_authopt_uabi_getsockopt() - upstream's TCP_AO_INFO, GET_KEYS, REPAIR
  * @sk: socket
- * @optname: TCP_AO_INFO or TCP_AO_GET_KEYS
+ * @optname: TCP_AO_INFO, TCP_AO_GET_KEYS or TCP_AO_REPAIR
  * @optval: user buffer
  * @optlen: user length, updated
  * @len: the length the user passed
@@ -640,6 +853,8 @@ int tcp_authopt_uabi_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 
 	if (optname == TCP_AO_GET_KEYS)
 		return tcp_authopt_uabi_get_keys(sk, optval, optlen, len);
+	if (optname == TCP_AO_REPAIR)
+		return tcp_authopt_uabi_get_repair(sk, optval, optlen, len);
 	if (optname != TCP_AO_INFO)
 		return -ENOPROTOOPT;
 	memset(&out, 0, sizeof(out));

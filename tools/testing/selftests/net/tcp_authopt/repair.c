@@ -16,6 +16,11 @@
  * TCP_REPAIR_AUTHOPT. Checkpoints read a socket's state in repair mode and
  * close it there (nothing goes on the wire); a new socket gets it back.
  *
+ * The *_uabi variants run the same connections through upstream Linux's
+ * ABI: keys added to each socket with TCP_AO_ADD_KEY, the state read and
+ * restored with TCP_AO_REPAIR (ISNs and SNEs; the SNEs are those of the
+ * queue ends, which TCP_QUEUE_SEQ sets), no sysctl.
+ *
  * One thread drives both ends with non-blocking sockets, moving between the
  * namespaces with setns(); everything has a deadline.
  *
@@ -74,18 +79,56 @@ static int queue_seq_set(int fd, int queue, __u32 seq)
 	return setsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, &seq, sizeof(seq)) ? -errno : 0;
 }
 
+/* The connection tests of a *_uabi variant use upstream's ABI. */
+static bool uabi;
+
+/* Upstream's TCP_AO_REPAIR as our struct: the reference points of its
+ * SNEs are the queue ends.
+ */
+static int ao_repair_get_uabi(int fd, struct tcp_repair_authopt *ao)
+{
+	struct tcp_ao_repair r;
+	socklen_t len = sizeof(r);
+	int ret;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_AO_REPAIR, &r, &len))
+		return -errno;
+	if (len != sizeof(r))
+		return -EMSGSIZE;
+	ao->src_isn = ntohl(r.snt_isn);
+	ao->dst_isn = ntohl(r.rcv_isn);
+	ao->snd_sne = r.snd_sne;
+	ao->rcv_sne = r.rcv_sne;
+	ret = queue_seq_get(fd, TCP_SEND_QUEUE, &ao->snd_seq);
+	return ret ?: queue_seq_get(fd, TCP_RECV_QUEUE, &ao->rcv_seq);
+}
+
 static int ao_repair_get(int fd, struct tcp_repair_authopt *ao)
 {
 	socklen_t len = sizeof(*ao);
 
 	memset(ao, 0, sizeof(*ao));
+	if (uabi)
+		return ao_repair_get_uabi(fd, ao);
 	if (getsockopt(fd, IPPROTO_TCP, TCP_REPAIR_AUTHOPT, ao, &len))
 		return -errno;
 	return len == sizeof(*ao) ? 0 : -EMSGSIZE;
 }
 
+/* Upstream's ABI takes the reference points from the queue ends: the
+ * tests only give it the state of a socket whose queues end there.
+ */
 static int ao_repair_set(int fd, const struct tcp_repair_authopt *ao)
 {
+	struct tcp_ao_repair r = {
+		.snt_isn = htonl(ao->src_isn),
+		.rcv_isn = htonl(ao->dst_isn),
+		.snd_sne = ao->snd_sne,
+		.rcv_sne = ao->rcv_sne,
+	};
+
+	if (uabi)
+		return setsockopt(fd, IPPROTO_TCP, TCP_AO_REPAIR, &r, sizeof(r)) ? -errno : 0;
 	return setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_AUTHOPT, ao, sizeof(*ao)) ? -errno : 0;
 }
 
@@ -198,7 +241,8 @@ static void checkpoint(struct __test_metadata *_metadata, int fd, struct tcp_sta
 	CHECK_ERRNO("TCP_TIMESTAMP",
 		    getsockopt(fd, IPPROTO_TCP, TCP_TIMESTAMP, &st->tstamp, &len));
 	CHECK("TCP_REPAIR_WINDOW", window_get(fd, &st->window));
-	CHECK("TCP_AUTHOPT", authopt_get(fd, &st->opt));
+	if (!uabi)
+		CHECK("TCP_AUTHOPT", authopt_get(fd, &st->opt));
 	CHECK("TCP_REPAIR_AUTHOPT", ao_repair_get(fd, &st->ao));
 
 	CHECK_ERRNO("SIOCOUTQ", ioctl(fd, SIOCOUTQ, &st->outq));
@@ -272,6 +316,7 @@ FIXTURE_VARIANT(conn) {
 	int alg;
 	int family;
 	const char *addr[2];
+	bool uabi;
 };
 
 FIXTURE_VARIANT_ADD(conn, hmac_sha1_ipv4) {
@@ -298,6 +343,20 @@ FIXTURE_VARIANT_ADD(conn, aes_cmac_ipv6) {
 	.addr = { ADDR6_A, ADDR6_B },
 };
 
+FIXTURE_VARIANT_ADD(conn, hmac_sha1_ipv4_uabi) {
+	.alg = TCP_AUTHOPT_ALG_HMAC_SHA_1_96,
+	.family = AF_INET,
+	.addr = { ADDR4_A, ADDR4_B },
+	.uabi = true,
+};
+
+FIXTURE_VARIANT_ADD(conn, aes_cmac_ipv6_uabi) {
+	.alg = TCP_AUTHOPT_ALG_AES_128_CMAC_96,
+	.family = AF_INET6,
+	.addr = { ADDR6_A, ADDR6_B },
+	.uabi = true,
+};
+
 FIXTURE_SETUP(conn)
 {
 	int i, ret;
@@ -307,7 +366,8 @@ FIXTURE_SETUP(conn)
 	self->fd[B] = -1;
 	env_setup(_metadata, &self->e, netns_pair_setup, REPAIR_COUNTERS);
 	ASSERT_EQ(0, xfer_init(&self->x, -1, -1, 0, false, 0));
-	for (i = A; i <= B; i++) {
+	uabi = variant->uabi;
+	for (i = A; i <= B && !uabi; i++) {
 		ASSERT_EQ(0, ns_enter(self->e.ns[i]));
 		ret = key_add(variant->alg, i == A ? ID_A : ID_B, i == A ? ID_B : ID_A, SECRET,
 			      variant->addr[i == A ? B : A]);
@@ -327,10 +387,47 @@ FIXTURE_TEARDOWN(conn)
 	env_teardown(&self->e);
 }
 
+/* Upstream's ABI: @fd of @side gets the key for the other side. */
+static void uabi_key(struct __test_metadata *_metadata, struct _test_data_conn *self,
+		     const struct _fixture_variant_conn *variant, int side, int fd)
+{
+	const char *peer = variant->addr[side == A ? B : A];
+	struct sockaddr_storage ss;
+	struct tcp_ao_add add;
+
+	memset(&add, 0, sizeof(add));
+	sockaddr_fill(&ss, peer, 0);
+	memcpy(&add.addr, &ss, sizeof(ss));
+	strcpy(add.alg_name, variant->alg == TCP_AUTHOPT_ALG_HMAC_SHA_1_96 ?
+	       "hmac(sha1)" : "cmac(aes128)");
+	add.prefix = variant->family == AF_INET6 ? 128 : 32;
+	add.sndid = side == A ? ID_A : ID_B;
+	add.rcvid = side == A ? ID_B : ID_A;
+	add.keylen = strlen(SECRET);
+	memcpy(add.key, SECRET, add.keylen);
+	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_AO_ADD_KEY, &add, sizeof(add)))
+		TH_LOG("%s: TCP_AO_ADD_KEY: %m", side_name(side));
+}
+
 static void set_fd(struct _test_data_conn *self, int side, int fd)
 {
 	self->fd[side] = fd;
 	self->x.end[side].fd = fd;
+}
+
+/*
+ * A socket of @side (see socket_in()) for a connection to the other side:
+ * under upstream's ABI with its own key for the other side's address.
+ */
+static int side_socket(struct __test_metadata *_metadata, struct _test_data_conn *self,
+		       const struct _fixture_variant_conn *variant, int side, __u32 flags)
+{
+	int fd = socket_in(_metadata, &self->e, side, variant->family,
+			   uabi ? UNTOUCHED : flags, NULL, NULL, 0);
+
+	if (uabi)
+		uabi_key(_metadata, self, variant, side, fd);
+	return fd;
 }
 
 /* Queue @a_to_b bytes from A to B and @b_to_a back, and move them. */
@@ -353,17 +450,29 @@ static void xfer_check(struct __test_metadata *_metadata, struct _test_data_conn
 static void establish(struct __test_metadata *_metadata, struct _test_data_conn *self,
 		      const struct _fixture_variant_conn *variant)
 {
+	struct tcp_ao_info_opt info;
 	struct tcp_authopt opt;
+	socklen_t len;
 	int lfd, side;
 
-	lfd = listen_at(_metadata, &self->e, B, variant->addr[B], PORT_B, 0, NULL);
-	set_fd(self, A, socket_in(_metadata, &self->e, A, variant->family, 0, NULL, NULL, 0));
+	lfd = listen_at(_metadata, &self->e, B, variant->addr[B], PORT_B,
+			uabi ? UNTOUCHED : 0, NULL);
+	if (uabi)
+		uabi_key(_metadata, self, variant, B, lfd);
+	set_fd(self, A, side_socket(_metadata, self, variant, A, 0));
 	set_fd(self, B, connect_accept(_metadata, self->fd[A], lfd, variant->addr[B], PORT_B));
 	close(lfd);
 
 	/* Some traffic, then both ends must be authenticated. */
 	xfer_check(_metadata, self, WARMUP_BYTES, WARMUP_BYTES);
 	for (side = A; side <= B; side++) {
+		if (uabi) {
+			len = sizeof(info);
+			ASSERT_EQ(0, getsockopt(self->fd[side], IPPROTO_TCP, TCP_AO_INFO, &info,
+						&len));
+			ASSERT_LT(0, info.pkt_good) TH_LOG("%s: nothing verified", side_name(side));
+			continue;
+		}
 		ASSERT_EQ(0, authopt_get(self->fd[side], &opt));
 		ASSERT_TRUE(!!(opt.flags & TCP_AUTHOPT_FLAG_ACTIVE))
 			TH_LOG("%s: not authenticated, flags 0x%x", side_name(side), opt.flags);
@@ -387,7 +496,7 @@ static void repair_socket(struct __test_metadata *_metadata, struct _test_data_c
 	struct sockaddr_storage local, remote;
 	socklen_t len;
 
-	fd = socket_in(_metadata, &self->e, side, variant->family, 0, NULL, NULL, 0);
+	fd = side_socket(_metadata, self, variant, side, 0);
 	set_fd(self, side, fd);
 	CHECK_ERRNO("TCP_MAXSEG", setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)));
 	CHECK("TCP_REPAIR on", repair_mode(fd, TCP_REPAIR_ON));
@@ -498,7 +607,7 @@ static void restore_a(struct __test_metadata *_metadata, struct _test_data_conn 
 {
 	int fd;
 
-	fd = socket_in(_metadata, &self->e, A, variant->family, self->st.opt.flags, NULL, NULL, 0);
+	fd = side_socket(_metadata, self, variant, A, self->st.opt.flags);
 	set_fd(self, A, fd);
 	restore_connect(_metadata, fd, &self->st);
 	if (ao)

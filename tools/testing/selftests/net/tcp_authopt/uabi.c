@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Upstream Linux's TCP-AO socket options (TCP_AO_ADD_KEY, TCP_AO_DEL_KEY,
- * TCP_AO_INFO, TCP_AO_GET_KEYS) on our kernel: told apart from ours by
- * their sizes, one interface per socket, keys that belong to the socket,
- * accepted sockets with copies of their listener's keys, and the
- * per-socket and per-key counters.
+ * TCP_AO_INFO, TCP_AO_GET_KEYS, TCP_AO_REPAIR) on our kernel: told apart
+ * from ours by their sizes, one interface per socket, keys that belong to
+ * the socket, accepted sockets with copies of their listener's keys, the
+ * per-socket and per-key counters, and never TCP-MD5 and TCP-AO for one
+ * peer. Checkpoint and restore through TCP_AO_REPAIR: repair.c.
  *
  * Two network namespaces, A and B, joined by a veth pair (netns_lib.h);
  * B listens, A connects. HMAC-SHA-1-96 over IPv4 and AES-128-CMAC-96 over
  * IPv6.
  *
- * Needs root, ip(8) and CONFIG_VETH.
+ * Needs root, ip(8), CONFIG_VETH and CONFIG_TCP_MD5SIG.
  */
 #define _GNU_SOURCE
 #include "netns_lib.h"
@@ -65,26 +66,36 @@ FIXTURE_TEARDOWN(uabi)
 	env_teardown(&self->e);
 }
 
-/* A key for @peer (full-width prefix) on @fd: 0 or -errno. */
-static int ao_add(int fd, const char *alg, const char *peer, int sndid, int rcvid,
-		  const char *secret)
+/* A key for @net/@prefix with a MAC of @maclen bytes on @fd: 0 or -errno. */
+static int ao_add_net(int fd, const char *alg, const char *net, int prefix, int sndid,
+		      int rcvid, const char *secret, int maclen)
 {
 	struct tcp_ao_add add;
 	struct sockaddr_storage ss;
 
 	memset(&add, 0, sizeof(add));
-	sockaddr_fill(&ss, peer, 0);
+	sockaddr_fill(&ss, net, 0);
 	memcpy(&add.addr, &ss, sizeof(ss));
 	strncpy(add.alg_name, alg, sizeof(add.alg_name) - 1);
-	add.prefix = addr_family(peer) == AF_INET6 ? 128 : 32;
+	add.prefix = prefix;
 	add.sndid = sndid;
 	add.rcvid = rcvid;
+	add.maclen = maclen;
 	add.keylen = strlen(secret);
 	memcpy(add.key, secret, add.keylen);
 	return setsockopt(fd, IPPROTO_TCP, TCP_AO_ADD_KEY, &add, sizeof(add)) ? -errno : 0;
 }
 
-static int ao_del(int fd, const char *peer, int sndid, int rcvid)
+/* A key for @peer (full-width prefix) on @fd: 0 or -errno. */
+static int ao_add(int fd, const char *alg, const char *peer, int sndid, int rcvid,
+		  const char *secret)
+{
+	return ao_add_net(fd, alg, peer, addr_family(peer) == AF_INET6 ? 128 : 32, sndid,
+			  rcvid, secret, 0);
+}
+
+/* Delete a key; with @next >= 0, make the key with that SendID current. */
+static int ao_del_next(int fd, const char *peer, int sndid, int rcvid, int next)
 {
 	struct tcp_ao_del del;
 	struct sockaddr_storage ss;
@@ -95,7 +106,14 @@ static int ao_del(int fd, const char *peer, int sndid, int rcvid)
 	del.prefix = addr_family(peer) == AF_INET6 ? 128 : 32;
 	del.sndid = sndid;
 	del.rcvid = rcvid;
+	del.set_current = next >= 0;
+	del.current_key = next >= 0 ? next : 0;
 	return setsockopt(fd, IPPROTO_TCP, TCP_AO_DEL_KEY, &del, sizeof(del)) ? -errno : 0;
+}
+
+static int ao_del(int fd, const char *peer, int sndid, int rcvid)
+{
+	return ao_del_next(fd, peer, sndid, rcvid, -1);
 }
 
 static int ao_info(int fd, struct tcp_ao_info_opt *info)
@@ -104,6 +122,14 @@ static int ao_info(int fd, struct tcp_ao_info_opt *info)
 
 	memset(info, 0, sizeof(*info));
 	return getsockopt(fd, IPPROTO_TCP, TCP_AO_INFO, info, &len) ? -errno : 0;
+}
+
+/* TCP_AO_GET_KEYS with whatever @keys holds: 0 or -errno. */
+static int ao_keys_raw(int fd, struct tcp_ao_getsockopt *keys)
+{
+	socklen_t len = sizeof(*keys);
+
+	return getsockopt(fd, IPPROTO_TCP, TCP_AO_GET_KEYS, keys, &len) ? -errno : 0;
 }
 
 /* Every key of @fd into @keys (room for @n): the number of keys, or -errno. */
@@ -172,8 +198,41 @@ TEST_F(uabi, key_errors)
 	/* Upstream reports the crypto API's name of AES-128-CMAC. */
 	EXPECT_STREQ(strcmp(variant->alg, "cmac(aes128)") ? variant->alg : "cmac(aes)",
 		     keys[0].alg_name);
+	/* The key going away cannot be the next current one. */
+	EXPECT_EQ(-ENOENT, ao_del_next(fd, variant->addr[B], SND_A, SND_B, SND_A));
+	/* A MAC that no TCP header could carry (40 bytes of options). */
+	EXPECT_EQ(-EMSGSIZE, ao_add_net(fd, variant->alg, variant->addr[B],
+					addr_family(variant->addr[B]) == AF_INET6 ? 128 : 32,
+					1, 1, SECRET, 37));
 	EXPECT_EQ(0, ao_del(fd, variant->addr[B], SND_A, SND_B));
 	EXPECT_EQ(0, ao_keys(fd, keys, 2));
+	close(fd);
+	/* No state of upstream's, whatever was asked. */
+	fd = tcp_socket(addr_family(variant->addr[A]), UNTOUCHED);
+	ASSERT_LE(0, fd);
+	memset(keys, 0xff, sizeof(keys));
+	EXPECT_EQ(-ENOENT, ao_keys_raw(fd, keys));
+	close(fd);
+}
+
+/*
+ * Upstream's RFC 5925 3.1 rule: ids shared by keys whose peers overlap are
+ * refused, however specific either is (ours lets the longer prefix win).
+ */
+TEST_F(uabi, overlapping_ids)
+{
+	bool v6 = addr_family(variant->addr[A]) == AF_INET6;
+	const char *any = v6 ? "::" : "0.0.0.0";
+	int fd;
+
+	ASSERT_EQ(0, ns_enter(self->e.ns[A]));
+	fd = tcp_socket(v6 ? AF_INET6 : AF_INET, UNTOUCHED);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ao_add_net(fd, variant->alg, any, 0, SND_A, SND_B, SECRET, 0));
+	EXPECT_EQ(-EEXIST, ao_add(fd, variant->alg, variant->addr[B], SND_A, 1, SECRET));
+	EXPECT_EQ(-EEXIST, ao_add(fd, variant->alg, variant->addr[B], 1, SND_B, SECRET));
+	/* Other ids for the same peer are fine. */
+	EXPECT_EQ(0, ao_add(fd, variant->alg, variant->addr[B], 1, 1, SECRET));
 	close(fd);
 }
 
@@ -322,6 +381,114 @@ TEST_F(uabi, key_in_use_stays)
 				      variant->addr[B], PORT);
 	EXPECT_EQ(-EBUSY, ao_del(self->client, variant->addr[B], SND_A, SND_B));
 	exchange(_metadata, self->client, self->server, BYTES, true);
+}
+
+/*
+ * One peer never has both TCP-MD5 and TCP-AO on an upstream-ABI socket:
+ * each refuses a key where the other has one (EKEYREJECTED), ao_required
+ * refuses MD5 keys, and connect() refuses a peer both apply to.
+ */
+TEST_F(uabi, md5_exclusion)
+{
+	bool v6 = addr_family(variant->addr[A]) == AF_INET6;
+	const char *net = v6 ? "2001:db8::" : "198.51.100.0";
+	struct tcp_ao_info_opt info;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, ret;
+
+	ASSERT_EQ(0, ns_enter(self->e.ns[A]));
+	fd = tcp_socket(v6 ? AF_INET6 : AF_INET, UNTOUCHED);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, md5_set(fd, variant->addr[B], "md5 secret"));
+	EXPECT_EQ(-EKEYREJECTED, ao_add(fd, variant->alg, variant->addr[B], SND_A, SND_B,
+					SECRET));
+	/* Keys for other peers are fine, but then not ao_required. */
+	ASSERT_EQ(0, ao_add(fd, variant->alg, v6 ? "2001:db8:1::1" : "203.0.113.1", SND_A,
+			    SND_B, SECRET));
+	ASSERT_EQ(0, ao_info(fd, &info));
+	info.ao_required = 1;
+	len = sizeof(info);
+	errno = 0;
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_AO_INFO, &info, len));
+	EXPECT_EQ(EKEYREJECTED, errno);
+	close(fd);
+
+	fd = tcp_socket(v6 ? AF_INET6 : AF_INET, UNTOUCHED);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ao_add_net(fd, variant->alg, net, v6 ? 64 : 24, SND_A, SND_B, SECRET, 0));
+	EXPECT_EQ(-EKEYREJECTED, md5_set(fd, variant->addr[B], "md5 secret"));
+	close(fd);
+
+	/* An MD5 key first, then a TCP-AO key for the peer's prefix. */
+	fd = tcp_socket(v6 ? AF_INET6 : AF_INET, UNTOUCHED);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, md5_set(fd, variant->addr[B], "md5 secret"));
+	ASSERT_EQ(0, ao_add_net(fd, variant->alg, net, v6 ? 64 : 24, SND_A, SND_B, SECRET, 0));
+	len = sockaddr_fill(&ss, variant->addr[B], PORT);
+	ret = connect(fd, (struct sockaddr *)&ss, len) ? errno : 0;
+	EXPECT_EQ(EKEYREJECTED, ret) TH_LOG("connect: %s", strerror(ret));
+	close(fd);
+
+	/* Keys for other peers only: nothing to sign with for this one. */
+	fd = tcp_socket(v6 ? AF_INET6 : AF_INET, UNTOUCHED);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ao_add(fd, variant->alg, v6 ? "2001:db8:1::1" : "203.0.113.1", SND_A,
+			    SND_B, SECRET));
+	ret = connect(fd, (struct sockaddr *)&ss, len) ? errno : 0;
+	EXPECT_EQ(EKEYREJECTED, ret) TH_LOG("connect: %s", strerror(ret));
+	close(fd);
+}
+
+/* TCP_AO_REPAIR: repair mode only, never on a listener, state needed. */
+TEST_F(uabi, repair_rules)
+{
+	int fam = addr_family(variant->addr[A]), fd, on = 1;
+	struct tcp_ao_repair r = { .snt_isn = htonl(1), .rcv_isn = htonl(2) };
+	socklen_t len = sizeof(r);
+
+	ASSERT_EQ(0, ns_enter(self->e.ns[A]));
+	fd = tcp_socket(fam, UNTOUCHED);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ao_add(fd, variant->alg, variant->addr[B], SND_A, SND_B, SECRET));
+	errno = 0;
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_AO_REPAIR, &r, sizeof(r)));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, getsockopt(fd, IPPROTO_TCP, TCP_AO_REPAIR, &r, &len));
+	EXPECT_EQ(EPERM, errno);
+	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)));
+	EXPECT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_AO_REPAIR, &r, sizeof(r)));
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_AO_REPAIR, &r, &len));
+	EXPECT_EQ(sizeof(r), len);
+	EXPECT_EQ(htonl(1), r.snt_isn);
+	EXPECT_EQ(htonl(2), r.rcv_isn);
+	len = sizeof(r) - 1;
+	EXPECT_EQ(-1, getsockopt(fd, IPPROTO_TCP, TCP_AO_REPAIR, &r, &len));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_AO_REPAIR, &r, sizeof(r) - 1));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+
+	/* A listener in repair mode, and a socket without upstream's state. */
+	fd = socket_in(_metadata, &self->e, B, fam, UNTOUCHED, NULL, variant->addr[B], PORT);
+	ASSERT_EQ(0, ao_add(fd, variant->alg, variant->addr[A], SND_B, SND_A, SECRET));
+	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)));
+	ASSERT_EQ(0, listen(fd, 8));
+	len = sizeof(r);
+	errno = 0;
+	EXPECT_EQ(-1, getsockopt(fd, IPPROTO_TCP, TCP_AO_REPAIR, &r, &len));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_AO_REPAIR, &r, sizeof(r)));
+	EXPECT_EQ(EPERM, errno);
+	close(fd);
+	fd = tcp_socket(fam, UNTOUCHED);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)));
+	errno = 0;
+	EXPECT_EQ(-1, getsockopt(fd, IPPROTO_TCP, TCP_AO_REPAIR, &r, &len));
+	EXPECT_EQ(ENOENT, errno);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
