@@ -18,7 +18,8 @@
 /* Both RFC 5926 algorithms truncate the MAC to 96 bits. */
 #define TCP_AUTHOPT_MACLEN		12
 #define TCPOLEN_AUTHOPT_OUTPUT		(4 + TCP_AUTHOPT_MACLEN)
-#define TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN	20
+/* HMAC-SHA-512 (upstream's ABI): its traffic key is a whole digest. */
+#define TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN	64
 
 struct tcp_authopt_key_info;
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * TCP-AO cryptography: traffic key derivation and MAC computation for the
- * two RFC 5926 algorithms, HMAC-SHA-1-96 and AES-128-CMAC-96.
+ * two RFC 5926 algorithms, HMAC-SHA-1-96 and AES-128-CMAC-96, and for the
+ * HMAC-SHA-2 algorithms that upstream's ABI also offers.
  *
  * Transforms are per CPU and used with bottom halves disabled, so the send
  * path (process context) and the receive path (softirq) never share one.
@@ -22,13 +23,20 @@
 #include <crypto/sha1.h>
 #include "tcp_authopt_priv.h"
 
-#define TCP_AUTHOPT_NUM_ALGS	2
 #define CMAC_KEYLEN		16
 
+/* The crypto API's names, which upstream's ABI uses too. */
 static const char * const tcp_authopt_alg_names[TCP_AUTHOPT_NUM_ALGS] = {
 	[TCP_AUTHOPT_ALG_HMAC_SHA_1_96 - 1] = "hmac(sha1)",
 	[TCP_AUTHOPT_ALG_AES_128_CMAC_96 - 1] = "cmac(aes)",
+	[TCP_AUTHOPT_ALG_HMAC_SHA_224 - 1] = "hmac(sha224)",
+	[TCP_AUTHOPT_ALG_HMAC_SHA_256 - 1] = "hmac(sha256)",
+	[TCP_AUTHOPT_ALG_HMAC_SHA_384 - 1] = "hmac(sha384)",
+	[TCP_AUTHOPT_ALG_HMAC_SHA_512 - 1] = "hmac(sha512)",
 };
+
+/* Allocated by tcp_authopt_crypto_init(); the others on first use. */
+#define TCP_AUTHOPT_BASE_ALGS	2
 
 /* The "TCP-AO" label, RFC 5925 section 5.2. */
 static const u8 tcp_authopt_kdf_label[] = { 'T', 'C', 'P', '-', 'A', 'O' };
@@ -120,7 +128,7 @@ int tcp_authopt_crypto_init(void)
 	for_each_possible_cpu(cpu) {
 		struct tcp_authopt_pcpu *p = per_cpu_ptr(pcpu, cpu);
 
-		for (i = 0; i < TCP_AUTHOPT_NUM_ALGS; i++) {
+		for (i = 0; i < TCP_AUTHOPT_BASE_ALGS; i++) {
 			p->desc[i] = tcp_authopt_desc_alloc(tcp_authopt_alg_names[i]);
 			if (IS_ERR(p->desc[i])) {
 				err = PTR_ERR(p->desc[i]);
@@ -149,17 +157,60 @@ out:
 	return err;
 }
 
+/**
+ * tcp_authopt_crypto_init_alg() - allocate the transforms of an algorithm
+ * @alg_id: &enum tcp_authopt_alg or one of upstream's HMAC-SHA-2
+ *
+ * After tcp_authopt_crypto_init(), before the first key of @alg_id is
+ * added: the HMAC-SHA-2 transforms are made only for those who use them
+ * (the hash may be a module, loaded here).
+ *
+ * Return: 0, -ENOENT when the crypto API has no such hash, or -ENOMEM.
+ */
+int tcp_authopt_crypto_init_alg(u8 alg_id)
+{
+	struct tcp_authopt_pcpu __percpu *pcpu = smp_load_acquire(&tcp_authopt_pcpu);
+	struct shash_desc *desc;
+	int cpu, i = alg_id - 1, err = 0;
+
+	if (!tcp_authopt_traffic_keylen(alg_id) || !pcpu)
+		return -EINVAL;
+	if (i < TCP_AUTHOPT_BASE_ALGS ||
+	    smp_load_acquire(&per_cpu_ptr(pcpu, cpumask_first(cpu_possible_mask))->desc[i]))
+		return 0;
+	mutex_lock(&tcp_authopt_crypto_mutex);
+	for_each_possible_cpu(cpu) {
+		if (per_cpu_ptr(pcpu, cpu)->desc[i])
+			continue;
+		desc = tcp_authopt_desc_alloc(tcp_authopt_alg_names[i]);
+		if (IS_ERR(desc)) {
+			err = PTR_ERR(desc);
+			break;
+		}
+		/* Keys of @alg_id, and so their MACs, come after this. */
+		smp_store_release(&per_cpu_ptr(pcpu, cpu)->desc[i], desc);
+	}
+	if (err) {
+		for_each_possible_cpu(cpu) {
+			tcp_authopt_desc_free(per_cpu_ptr(pcpu, cpu)->desc[i]);
+			per_cpu_ptr(pcpu, cpu)->desc[i] = NULL;
+		}
+	}
+	mutex_unlock(&tcp_authopt_crypto_mutex);
+	return err;
+}
+
 static bool tcp_authopt_alg_valid(u8 alg_id)
 {
-	return alg_id == TCP_AUTHOPT_ALG_HMAC_SHA_1_96 ||
-	       alg_id == TCP_AUTHOPT_ALG_AES_128_CMAC_96;
+	return tcp_authopt_traffic_keylen(alg_id);
 }
 
 /**
  * tcp_authopt_traffic_keylen() - traffic key length of an algorithm
- * @alg_id: &enum tcp_authopt_alg
+ * @alg_id: &enum tcp_authopt_alg or one of upstream's HMAC-SHA-2
  *
- * Return: 20 for HMAC-SHA-1, 16 for AES-128-CMAC, 0 for unknown algorithms.
+ * Return: 20 for HMAC-SHA-1, 16 for AES-128-CMAC, the digest size for
+ * HMAC-SHA-2, 0 for unknown algorithms.
  */
 unsigned int tcp_authopt_traffic_keylen(u8 alg_id)
 {
@@ -168,14 +219,55 @@ unsigned int tcp_authopt_traffic_keylen(u8 alg_id)
 		return 20;
 	case TCP_AUTHOPT_ALG_AES_128_CMAC_96:
 		return 16;
+	case TCP_AUTHOPT_ALG_HMAC_SHA_224:
+		return 28;
+	case TCP_AUTHOPT_ALG_HMAC_SHA_256:
+		return 32;
+	case TCP_AUTHOPT_ALG_HMAC_SHA_384:
+		return 48;
+	case TCP_AUTHOPT_ALG_HMAC_SHA_512:
+		return 64;
 	}
 	return 0;
+}
+
+/**
+ * tcp_authopt_alg_name() - the crypto API's name of an algorithm
+ * @alg_id: &enum tcp_authopt_alg or one of upstream's HMAC-SHA-2
+ *
+ * Return: the name (upstream's TCP_AO_GET_KEYS reports it), or "".
+ */
+const char *tcp_authopt_alg_name(u8 alg_id)
+{
+	return tcp_authopt_alg_valid(alg_id) ? tcp_authopt_alg_names[alg_id - 1] : "";
+}
+
+/**
+ * tcp_authopt_alg_by_name() - the algorithm of a crypto API name
+ * @name: as upstream's TCP_AO_ADD_KEY takes it
+ *
+ * "cmac(aes128)" is RFC 5926's AES-128-CMAC-96 with its key reduction;
+ * the crypto API's "cmac(aes)" is the caller's to tell apart.
+ *
+ * Return: the algorithm, or -ENOENT (as the crypto API answers upstream).
+ */
+int tcp_authopt_alg_by_name(const char *name)
+{
+	int i;
+
+	if (!strcmp(name, "cmac(aes128)"))
+		return TCP_AUTHOPT_ALG_AES_128_CMAC_96;
+	for (i = 0; i < TCP_AUTHOPT_NUM_ALGS; i++)
+		if (!strcmp(name, tcp_authopt_alg_names[i]))
+			return i + 1;
+	return -ENOENT;
 }
 
 /* With BH disabled: the calling CPU's descriptor for @alg_id. */
 static struct shash_desc *tcp_authopt_desc(u8 alg_id)
 {
-	return this_cpu_ptr(tcp_authopt_pcpu)->desc[alg_id - 1];
+	/* Set once by tcp_authopt_crypto_init_alg(), before any key needs it. */
+	return READ_ONCE(this_cpu_ptr(tcp_authopt_pcpu)->desc[alg_id - 1]);
 }
 
 /**
@@ -205,6 +297,10 @@ int tcp_authopt_kdf(u8 alg_id, const u8 *mkt, unsigned int mktlen,
 	local_bh_disable();
 	p = this_cpu_ptr(tcp_authopt_pcpu);
 	desc = tcp_authopt_desc(alg_id);
+	/* No transform: tcp_authopt_crypto_init_alg() was not called. */
+	err = -EINVAL;
+	if (!desc)
+		goto out;
 	/* The master key replaces any traffic key the transform held. */
 	p->cmac_key_set = false;
 	if (alg_id == TCP_AUTHOPT_ALG_AES_128_CMAC_96 && mktlen != CMAC_KEYLEN) {
@@ -334,6 +430,8 @@ static struct shash_desc *tcp_authopt_mac_start(struct tcp_authopt_pcpu *p, u8 a
 	struct shash_desc *desc = tcp_authopt_desc(alg_id);
 	int err;
 
+	if (!desc)
+		return ERR_PTR(-EINVAL);
 	if (hs && hs->ready) {
 		err = crypto_shash_import(p->sha1, hs->state[0]);
 		return err ? ERR_PTR(err) : p->sha1;

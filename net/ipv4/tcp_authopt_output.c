@@ -212,9 +212,23 @@ static struct sock *tcp_authopt_find_req(const struct sock *listener, struct sk_
 	return rsk;
 }
 
-/* The view of whatever @sk is; false when TCP-AO does not sign for it. */
+/*
+ * No connection to sign for (no socket, or a listener without the request
+ * a segment belongs to): the ISNs are unknown (RFC 5925 7.7). A reply to a
+ * segment that carries TCP-AO would reach a peer that signs and drops what
+ * is not signed: none is sent, as upstream does. Other segments get the
+ * unsigned reply of stock TCP.
+ */
+static int tcp_authopt_reply_unsigned(struct sk_buff *skb)
+{
+	return tcp_authopt_find_option(tcp_hdr(skb)) ? -ENOTCONN : 0;
+}
+
+/* The view of whatever @sk is; false when TCP-AO does not sign for it.
+ * *@orphan: @sk is a listener that has no request for @skb.
+ */
 static bool tcp_authopt_view_any(struct tcp_authopt_view *v, const struct sock *sk,
-				 struct sk_buff *skb)
+				 struct sk_buff *skb, bool *orphan)
 {
 	const struct tcp_authopt_info *info;
 	struct sock *rsk;
@@ -229,8 +243,8 @@ static bool tcp_authopt_view_any(struct tcp_authopt_view *v, const struct sock *
 	case TCP_LISTEN:
 		if (!rcu_access_pointer(tcp_sk(sk)->authopt_info))
 			return false;
-		/* No request: no ISNs, the reply goes unsigned (RFC 5925 7.7). */
 		rsk = tcp_authopt_find_req(sk, skb);
+		*orphan = !rsk;
 		if (!rsk)
 			return false;
 		tcp_authopt_view_req(v, sk, inet_reqsk(rsk));
@@ -255,8 +269,9 @@ static bool tcp_authopt_view_any(struct tcp_authopt_view *v, const struct sock *
  *
  * Return: 1 when the reply must be signed with @r, 0 when TCP-AO does not
  * sign it (the connection's policy is not TCP-AO, or there is no
- * connection at all), or a negative errno when it must not be sent: the
- * connection is authenticated but no key may sign now.
+ * connection for a segment without TCP-AO), or a negative errno when it
+ * must not be sent: the connection is authenticated but no key may sign
+ * now, or there is no connection for a segment that carries TCP-AO.
  */
 int tcp_authopt_reply_prepare(const struct sock *sk, struct sk_buff *skb,
 			      struct tcp_authopt_reply *r)
@@ -264,13 +279,17 @@ int tcp_authopt_reply_prepare(const struct sock *sk, struct sk_buff *skb,
 	struct tcp_authopt_key_info *key;
 	struct tcp_authopt_match m;
 	struct tcp_authopt_view v;
+	bool orphan = false;
 	int err = 0;
 
 	if (!sk)
-		return 0;
+		return tcp_authopt_reply_unsigned(skb);
 	rcu_read_lock();
-	if (!tcp_authopt_view_any(&v, sk, skb))
+	if (!tcp_authopt_view_any(&v, sk, skb, &orphan)) {
+		if (orphan)
+			err = tcp_authopt_reply_unsigned(skb);
 		goto out;
+	}
 	err = tcp_authopt_view_match(&v, &m);
 	if (err)
 		goto out;

@@ -210,6 +210,17 @@ struct tcp_authopt_match {
 	struct tcp_authopt_key_info *inline_keys[TCP_AUTHOPT_MATCH_INLINE];
 };
 
+/*
+ * Algorithms beyond &enum tcp_authopt_alg, for keys of upstream's ABI
+ * only: HMAC with the SHA-2 hashes, 96-bit MACs, traffic keys of a whole
+ * digest (upstream's KDF, RFC 5926 3.1.1.1 with L = the digest size).
+ */
+#define TCP_AUTHOPT_ALG_HMAC_SHA_224	3
+#define TCP_AUTHOPT_ALG_HMAC_SHA_256	4
+#define TCP_AUTHOPT_ALG_HMAC_SHA_384	5
+#define TCP_AUTHOPT_ALG_HMAC_SHA_512	6
+#define TCP_AUTHOPT_NUM_ALGS		6
+
 /**
  * struct tcp_authopt_hmac_state - an HMAC-SHA-1 key, ready to resume
  * @ready: @state holds the states; otherwise the key is set per MAC
@@ -431,6 +442,9 @@ static inline bool tcp_authopt_should_fail(void)
 /* tcp_authopt_crypto.c */
 int tcp_authopt_crypto_init(void);
 unsigned int tcp_authopt_traffic_keylen(u8 alg_id);
+const char *tcp_authopt_alg_name(u8 alg_id);
+int tcp_authopt_alg_by_name(const char *name);
+int tcp_authopt_crypto_init_alg(u8 alg_id);
 int tcp_authopt_kdf(u8 alg_id, const u8 *mkt, unsigned int mktlen,
 		    const u8 *context, unsigned int ctxlen, u8 *traffic_key);
 unsigned int tcp_authopt_kdf_context(u8 *buf, int family,

@@ -284,8 +284,47 @@ static void test_kdf_key_lengths(struct kunit *test)
 	/* Lengths over 80 and unknown algorithms are refused. */
 	KUNIT_EXPECT_EQ(test, tcp_authopt_kdf(1, tcp_authopt_kdf_mkt, 81,
 					      tcp_authopt_kdf_test_context, 20, key), -EINVAL);
-	KUNIT_EXPECT_EQ(test, tcp_authopt_kdf(3, tcp_authopt_kdf_mkt, 16,
+	KUNIT_EXPECT_EQ(test, tcp_authopt_kdf(TCP_AUTHOPT_NUM_ALGS + 1, tcp_authopt_kdf_mkt, 16,
 					      tcp_authopt_kdf_test_context, 20, key), -EINVAL);
+}
+
+/*
+ * Upstream's HMAC-SHA-2 algorithms: traffic key (a whole digest) and MAC of
+ * RFC 9235 packets, against the independent Python implementation. Their
+ * transforms exist only once tcp_authopt_crypto_init_alg() made them.
+ */
+static void test_sha2_keys_and_macs(struct kunit *test)
+{
+	u8 key[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN], mac[TCP_AUTHOPT_MACLEN];
+	unsigned int i, thoff;
+	const u8 *saddr, *daddr;
+
+	for (i = 0; i < ARRAY_SIZE(tcp_authopt_sha2_vectors); i++) {
+		const struct tcp_authopt_test_sha2 *s = &tcp_authopt_sha2_vectors[i];
+		const struct tcp_authopt_test_vector *v = vec(s->vector);
+		struct sk_buff *skb;
+
+		KUNIT_ASSERT_EQ(test, tcp_authopt_traffic_keylen(s->alg), s->traffic_key_len);
+		KUNIT_ASSERT_EQ(test, tcp_authopt_crypto_init_alg(s->alg), 0);
+		KUNIT_ASSERT_EQ(test, tcp_authopt_kdf(s->alg, tcp_authopt_rfc9235_mkt,
+						      sizeof(tcp_authopt_rfc9235_mkt),
+						      v->kdf_context, v->kdf_context_len, key), 0);
+		expect_bytes(test, true, key, s->traffic_key, s->traffic_key_len,
+			     tcp_authopt_alg_name(s->alg), "traffic key");
+		skb = vec_skb(test, v, i & 1);
+		vec_layout(v, &thoff, &saddr, &daddr);
+		KUNIT_ASSERT_EQ(test, tcp_authopt_calc_mac(s->alg, key, NULL, v->exclude_opts, 0,
+							   v->ipv6 ? AF_INET6 : AF_INET,
+							   saddr, daddr, skb, mac), 0);
+		expect_bytes(test, true, mac, s->mac, TCP_AUTHOPT_MACLEN,
+			     tcp_authopt_alg_name(s->alg), "MAC");
+		kfree_skb(skb);
+	}
+	KUNIT_EXPECT_EQ(test, tcp_authopt_alg_by_name("hmac(sha256)"),
+			TCP_AUTHOPT_ALG_HMAC_SHA_256);
+	KUNIT_EXPECT_EQ(test, tcp_authopt_alg_by_name("cmac(aes128)"),
+			TCP_AUTHOPT_ALG_AES_128_CMAC_96);
+	KUNIT_EXPECT_EQ(test, tcp_authopt_alg_by_name("hmac(md5)"), -ENOENT);
 }
 
 /* RFC 5926 3.1.1.2: an AES-128-CMAC master key that is not 16 bytes long is
@@ -655,6 +694,50 @@ static void test_keydb_changes_per_peer(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, tcp_authopt_keydb_current(&t->db, &a));
 }
 
+/*
+ * A socket's own keys (upstream's ABI): no shadowing, so any two keys
+ * whose peers overlap must not share a send_id or a recv_id, however
+ * specific either is (RFC 5925 3.1 as upstream enforces it).
+ */
+static void test_keydb_private_ambiguity(struct kunit *test)
+{
+	struct keydb_test *t = test->priv;
+
+	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 1, 1, "0.0.0.0", 0), 0);
+	/* Any peer overlaps the any-address key. */
+	KUNIT_EXPECT_EQ(test, add_key(test, BIND, 1, 3, "198.51.100.1", 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 3, 1, "198.51.100.0", 24), -EEXIST);
+	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 2, 2, "198.51.100.0", 24), 0);
+	/* Inside the /24, on either side of it. */
+	KUNIT_EXPECT_EQ(test, add_key(test, BIND, 2, 4, "198.51.100.9", 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 4, 2, "198.51.0.0", 16), -EEXIST);
+	/* Another prefix of the same length: never the same peer. */
+	KUNIT_EXPECT_EQ(test, add_key(test, PREFIX, 2, 2, "203.0.113.0", 24), 0);
+	KUNIT_EXPECT_EQ(test, add_key(test, BIND, 5, 5, "198.51.100.9", 0), 0);
+	KUNIT_EXPECT_EQ(test, t->db.count, 4);
+	/* Every key that applies, most specific first. */
+	expect_keys(test, "198.51.100.9", "5/5/132 2/2/100 1/1/4");
+	expect_keys(test, "192.0.2.1", "1/1/4");
+}
+
+/* Every key that applies is considered: 40 keys for one peer, with the
+ * ids of none shared, the most specific added last and still first.
+ */
+static void test_keydb_private_many_matches(struct kunit *test)
+{
+	char buf[512];
+	int i;
+
+	for (i = 1; i <= 40; i++)
+		KUNIT_ASSERT_EQ(test, add_key(test, PREFIX, i, i, "0.0.0.0", 0), 0);
+	KUNIT_ASSERT_EQ(test, add_key(test, PREFIX, 41, 41, "198.51.100.0", 24), 0);
+	KUNIT_ASSERT_EQ(test, add_key(test, BIND, 42, 42, "198.51.100.1", 0), 0);
+	lookup(test, "198.51.100.1", buf, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, strncmp(buf, "42/42/132 41/41/100 ", 20), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, " 1/1/4"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, " 40/40/4"));
+}
+
 /* One socket's keys: a change for any peer makes every key set stale. */
 static void test_keydb_private_changes(struct kunit *test)
 {
@@ -903,6 +986,7 @@ static struct kunit_case tcp_authopt_crypto_cases[] = {
 	KUNIT_CASE(test_kdf_key_lengths),
 	KUNIT_CASE(test_aes_kdf_reduction),
 	KUNIT_CASE(test_cmac_key_kept),
+	KUNIT_CASE(test_sha2_keys_and_macs),
 	KUNIT_CASE(test_sne_rfc9187),
 	KUNIT_CASE(test_sne_ext_rfc9187),
 	KUNIT_CASE(test_sne_wrap),
@@ -935,11 +1019,11 @@ static struct kunit_suite tcp_authopt_keydb_suite = {
 	.test_cases = tcp_authopt_keydb_cases,
 };
 
-/* The same rules for the private database of a socket (upstream's ABI). */
+/* The private database of a socket (upstream's ABI): its own id rule. */
 static struct kunit_case tcp_authopt_keydb_private_cases[] = {
-	KUNIT_CASE(test_keydb_ambiguity),
+	KUNIT_CASE(test_keydb_private_ambiguity),
 	KUNIT_CASE(test_keydb_replace_delete),
-	KUNIT_CASE(test_keydb_many_matches),
+	KUNIT_CASE(test_keydb_private_many_matches),
 	KUNIT_CASE(test_keydb_private_changes),
 	KUNIT_CASE(test_keydb_many_peers),
 	{}

@@ -154,7 +154,11 @@ static struct tcp_authopt_info *tcp_authopt_uabi_info(struct sock *sk, bool crea
 		return ERR_PTR(-EBUSY);
 	if (!create)
 		return ERR_PTR(-ENOENT);
-	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+	/* A connection under way stays as it started, but one being
+	 * restored in repair mode takes its keys now (upstream's restore
+	 * adds them after connect(), before TCP_AO_REPAIR).
+	 */
+	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)) && !tcp_sk(sk)->repair)
 		return ERR_PTR(-EINVAL);
 	u = tcp_authopt_uabi_alloc(GFP_KERNEL);
 	if (!u)
@@ -348,19 +352,14 @@ static int tcp_authopt_uabi_add(struct sock *sk, sockptr_t optval)
 	if (cmd.maclen && cmd.maclen != TCP_AUTHOPT_MACLEN)
 		goto out_wipe;
 	cmd.alg_name[sizeof(cmd.alg_name) - 1] = '\0';
-	if (!strcmp(cmd.alg_name, "hmac(sha1)")) {
-		alg = TCP_AUTHOPT_ALG_HMAC_SHA_1_96;
-	} else if (!strcmp(cmd.alg_name, "cmac(aes128)")) {
-		alg = TCP_AUTHOPT_ALG_AES_128_CMAC_96;
-	} else if (!strcmp(cmd.alg_name, "cmac(aes)")) {
-		/* The crypto API's name: no RFC 5926 key reduction there. */
-		if (cmd.keylen != 16)
-			goto out_wipe;
-		alg = TCP_AUTHOPT_ALG_AES_128_CMAC_96;
-	} else {
-		err = -ENOENT;	/* as the crypto API answers upstream */
+	alg = tcp_authopt_alg_by_name(cmd.alg_name);
+	if (alg < 0) {
+		err = alg;
 		goto out_wipe;
 	}
+	/* The crypto API's "cmac(aes)": no RFC 5926 key reduction there. */
+	if (!strcmp(cmd.alg_name, "cmac(aes)") && cmd.keylen != 16)
+		goto out_wipe;
 	if ((cmd.set_current || cmd.set_rnext) && sk->sk_state == TCP_LISTEN)
 		goto out_wipe;
 	err = tcp_authopt_uabi_key_opt(sk, &cmd.addr, cmd.prefix, cmd.ifindex, cmd.keyflags,
@@ -369,7 +368,10 @@ static int tcp_authopt_uabi_add(struct sock *sk, sockptr_t optval)
 		goto out_wipe;
 	opt.send_id = cmd.sndid;
 	opt.recv_id = cmd.rcvid;
-	opt.alg = alg;
+	/* Our struct knows RFC 5926's two algorithms only: the key gets its
+	 * own below.
+	 */
+	opt.alg = TCP_AUTHOPT_ALG_HMAC_SHA_1_96;
 	opt.keylen = cmd.keylen;
 	memcpy(opt.key, cmd.key, cmd.keylen);
 	key = tcp_authopt_key_from_opt(sock_net(sk), &opt, sizeof(opt));
@@ -377,8 +379,9 @@ static int tcp_authopt_uabi_add(struct sock *sk, sockptr_t optval)
 	memzero_explicit(cmd.key, sizeof(cmd.key));
 	if (IS_ERR(key))
 		return PTR_ERR(key);
+	key->alg_id = alg;
 	key->counted = true;
-	err = tcp_authopt_crypto_init();
+	err = tcp_authopt_crypto_init() ?: tcp_authopt_crypto_init_alg(alg);
 	if (err)
 		goto out_put;
 
@@ -706,8 +709,7 @@ static void tcp_authopt_uabi_key_out(const struct tcp_authopt_info *info,
 	memset(out, 0, sizeof(*out));
 	memcpy(&out->addr, &key->addr, sizeof(key->addr));
 	/* The crypto API's names, as upstream reports them. */
-	strscpy(out->alg_name, key->alg_id == TCP_AUTHOPT_ALG_HMAC_SHA_1_96 ?
-		"hmac(sha1)" : "cmac(aes)", sizeof(out->alg_name));
+	strscpy(out->alg_name, tcp_authopt_alg_name(key->alg_id), sizeof(out->alg_name));
 	out->sndid = key->send_id;
 	out->rcvid = key->recv_id;
 	out->prefix = key->prefixlen;

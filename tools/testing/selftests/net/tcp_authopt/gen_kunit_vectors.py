@@ -15,7 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from tcp_authopt_test.tcp_authopt_algo import MAC_LEN, kdf, kdf_prf_key
+from tcp_authopt_test.tcp_authopt_algo import (MAC_LEN, TRAFFIC_KEY_LEN, calc_mac, kdf,
+                                                kdf_prf_key)
 from tcp_authopt_test.vectors import (KDF_MKT_LENS, KDF_TEST_CONTEXT,
                                       kdf_test_mkt, load_rfc9235)
 
@@ -103,9 +104,27 @@ struct tcp_authopt_test_kdf {
 	u8 traffic_key[TCP_AUTHOPT_TEST_KEY_MAX];
 	u32 traffic_key_len;
 };
+
+/**
+ * struct tcp_authopt_test_sha2 - an HMAC-SHA-2 algorithm of upstream's ABI
+ *	on the packet of an RFC 9235 vector
+ * @alg: 3 to 6, HMAC-SHA-224 to HMAC-SHA-512 (the kernel's internal ids)
+ * @vector: index in tcp_authopt_rfc9235_vectors[]: packet, KDF context
+ * @traffic_key: derived from tcp_authopt_rfc9235_mkt and that context
+ * @traffic_key_len: the digest size
+ * @mac: the packet's MAC with @traffic_key
+ */
+struct tcp_authopt_test_sha2 {
+	u8 alg;
+	u32 vector;
+	u8 traffic_key[TCP_AUTHOPT_TEST_SHA2_KEY_MAX];
+	u32 traffic_key_len;
+	u8 mac[TCP_AUTHOPT_TEST_MAC_LEN];
+};
 """
 
-ALG_COMMENT = {1: "HMAC-SHA-1-96", 2: "AES-128-CMAC-96"}
+ALG_COMMENT = {1: "HMAC-SHA-1-96", 2: "AES-128-CMAC-96", 3: "HMAC-SHA-224-96",
+               4: "HMAC-SHA-256-96", 5: "HMAC-SHA-384-96", 6: "HMAC-SHA-512-96"}
 
 
 def hex_lines(data: bytes, indent: int) -> list:
@@ -138,7 +157,8 @@ def generate() -> str:
             f"{max(len(v.kdf_context) for v in vectors)}",
             "#define TCP_AUTHOPT_TEST_PACKET_MAX\t"
             f"{max(len(v.packet) for v in vectors)}",
-            f"#define TCP_AUTHOPT_TEST_KDF_MKT_MAX\t{len(kdf_mkt)}", ""]
+            f"#define TCP_AUTHOPT_TEST_KDF_MKT_MAX\t{len(kdf_mkt)}",
+            f"#define TCP_AUTHOPT_TEST_SHA2_KEY_MAX\t{TRAFFIC_KEY_LEN[6]}", ""]
     out.append(STRUCTS)
     out += ["/* RFC 9235 s3.1: the master key \"testvector\" */"]
     out += byte_array("tcp_authopt_rfc9235_mkt", mkt)
@@ -182,6 +202,28 @@ def generate() -> str:
                     f"\t\t.mkt_len = {n},"]
             out += byte_field("traffic_key", key)
             out += [f"\t\t.traffic_key_len = {len(key)},", "\t},"]
+    out += ["};", ""]
+    # Upstream's HMAC-SHA-2: no RFC vectors, so the packets of two RFC 9235
+    # vectors (IPv4 with options, IPv6 without) signed by the reference.
+    picks = [next(i for i, v in enumerate(vectors) if not v.ipv6 and v.include_options
+                  and "non-SYN" in v.kind),
+             next(i for i, v in enumerate(vectors) if v.ipv6 and not v.include_options
+                  and "non-SYN" in v.kind)]
+    out += ["/* Expected values computed by the Python reference implementation */",
+            "static const struct tcp_authopt_test_sha2 tcp_authopt_sha2_vectors[] = {"]
+    for alg in (3, 4, 5, 6):
+        for i in picks:
+            v = vectors[i]
+            key = kdf(alg, mkt, v.kdf_context)
+            mac = calc_mac(alg, key, v.packet, 0, v.include_options)
+            out += [f"\t/* {ALG_COMMENT[alg]} on RFC 9235 section {v.section} ({v.kind}) */",
+                    "\t{",
+                    f"\t\t.alg = {alg},",
+                    f"\t\t.vector = {i},"]
+            out += byte_field("traffic_key", key)
+            out += [f"\t\t.traffic_key_len = {len(key)},"]
+            out += byte_field("mac", mac)
+            out += ["\t},"]
     out += ["};", "", "#endif /* _NET_IPV4_TCP_AUTHOPT_TEST_VECTORS_H */", ""]
     text = "\n".join(out)
     assert all(len(line.expandtabs(8)) <= 100 for line in text.splitlines())

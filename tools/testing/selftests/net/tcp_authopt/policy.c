@@ -719,9 +719,8 @@ static int tcp_state(int fd)
 
 /*
  * Wait until every segment @fd sent is acknowledged, so that its peer has
- * no ACK left to send. An ACK still in flight when the other end aborts
- * would be answered by a reset for "no connection", which is unsigned by
- * design (RFC 5925 7.7) and would count as TCPAuthOptRequired there.
+ * no ACK left to send: one still in flight when the other end aborts meets
+ * no connection there, where no ISNs can sign a reset (RFC 5925 7.7).
  */
 static void wait_all_acked(struct __test_metadata *_metadata, int fd)
 {

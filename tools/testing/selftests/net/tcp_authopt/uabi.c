@@ -8,8 +8,8 @@
  * peer. Checkpoint and restore through TCP_AO_REPAIR: repair.c.
  *
  * Two network namespaces, A and B, joined by a veth pair (netns_lib.h);
- * B listens, A connects. HMAC-SHA-1-96 over IPv4 and AES-128-CMAC-96 over
- * IPv6.
+ * B listens, A connects. HMAC-SHA-1-96 and HMAC-SHA-256 over IPv4,
+ * AES-128-CMAC-96 and HMAC-SHA-512 over IPv6.
  *
  * Needs root, ip(8), CONFIG_VETH and CONFIG_TCP_MD5SIG.
  */
@@ -44,6 +44,17 @@ FIXTURE_VARIANT_ADD(uabi, hmac_sha1_ipv4) {
 
 FIXTURE_VARIANT_ADD(uabi, aes_cmac_ipv6) {
 	.alg = "cmac(aes128)",
+	.addr = { ADDR6_A, ADDR6_B },
+};
+
+/* Upstream's ABI only: HMAC-SHA-2 (hmac(sha256) is what BIRD offers). */
+FIXTURE_VARIANT_ADD(uabi, hmac_sha256_ipv4) {
+	.alg = "hmac(sha256)",
+	.addr = { ADDR4_A, ADDR4_B },
+};
+
+FIXTURE_VARIANT_ADD(uabi, hmac_sha512_ipv6) {
+	.alg = "hmac(sha512)",
 	.addr = { ADDR6_A, ADDR6_B },
 };
 

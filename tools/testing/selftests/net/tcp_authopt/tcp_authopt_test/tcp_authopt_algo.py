@@ -6,7 +6,9 @@ and deliberately shares nothing with it (nor with scapy's sign_tcpao(), which
 MACs the MAC field and is wrong):
 
 * kdf_context() / kdf(): traffic key derivation, HMAC-SHA-1 or AES-128-CMAC
-  (with the RFC 5926 reduction of a master key that is not 16 bytes long);
+  (with the RFC 5926 reduction of a master key that is not 16 bytes long),
+  and the HMAC-SHA-2 algorithms of upstream Linux's ABI (RFC 5926 3.1.1.1
+  with Output_Length the digest size, as upstream derives them);
 * parse_ip_packet() / find_authopt(): struct-based IPv4/IPv6 + TCP parsing,
   locating the TCP-AO option (kind 29) and rejecting malformed options;
 * mac_input() / calc_mac() / check_mac(): the MAC over SNE || pseudo-header ||
@@ -29,7 +31,14 @@ from cryptography.hazmat.primitives.ciphers import algorithms
 
 ALG_HMAC_SHA1 = 1  # HMAC-SHA-1-96, uapi TCP_AUTHOPT_ALG_HMAC_SHA_1_96
 ALG_AES_128_CMAC = 2  # AES-128-CMAC-96, uapi TCP_AUTHOPT_ALG_AES_128_CMAC_96
-ALG_NAMES = {"HMAC-SHA-1-96": ALG_HMAC_SHA1, "AES-128-CMAC-96": ALG_AES_128_CMAC}
+# Upstream's ABI only ("hmac(sha224)" ... "hmac(sha512)"): the kernel's
+# internal ids, which no uapi enum has.
+ALG_HMAC_SHA224, ALG_HMAC_SHA256, ALG_HMAC_SHA384, ALG_HMAC_SHA512 = 3, 4, 5, 6
+SHA2 = {ALG_HMAC_SHA224: hashlib.sha224, ALG_HMAC_SHA256: hashlib.sha256,
+        ALG_HMAC_SHA384: hashlib.sha384, ALG_HMAC_SHA512: hashlib.sha512}
+ALG_NAMES = {"HMAC-SHA-1-96": ALG_HMAC_SHA1, "AES-128-CMAC-96": ALG_AES_128_CMAC,
+             "HMAC-SHA-224-96": ALG_HMAC_SHA224, "HMAC-SHA-256-96": ALG_HMAC_SHA256,
+             "HMAC-SHA-384-96": ALG_HMAC_SHA384, "HMAC-SHA-512-96": ALG_HMAC_SHA512}
 
 TCPOPT_EOL = 0
 TCPOPT_NOP = 1
@@ -39,7 +48,8 @@ AUTHOPT_LEN = 4 + MAC_LEN
 IPPROTO_TCP = 6
 
 # Traffic key length in bytes for each algorithm (Output_Length / 8).
-TRAFFIC_KEY_LEN = {ALG_HMAC_SHA1: 20, ALG_AES_128_CMAC: 16}
+TRAFFIC_KEY_LEN = {ALG_HMAC_SHA1: 20, ALG_AES_128_CMAC: 16, ALG_HMAC_SHA224: 28,
+                   ALG_HMAC_SHA256: 32, ALG_HMAC_SHA384: 48, ALG_HMAC_SHA512: 64}
 
 
 def aes_cmac(key: bytes, msg: bytes) -> bytes:
@@ -59,6 +69,8 @@ def prf(alg: int, key: bytes, msg: bytes) -> bytes:
         return hmac_sha1(key, msg)
     if alg == ALG_AES_128_CMAC:
         return aes_cmac(key, msg)
+    if alg in SHA2:
+        return hmac.new(key, msg, SHA2[alg]).digest()
     raise ValueError(f"unknown TCP-AO algorithm {alg}")
 
 

@@ -159,9 +159,8 @@ def _round(pair, family, listener, data, clients, children):
     """One connection under faults: True when it carried @data both ways.
 
     Its sockets stay open (in @clients, @children) until the faults are off: closed
-    now, the peer's retransmissions would meet no socket and be answered
-    by the unsigned resets RFC 5925 7.7 wants, which the wire check could
-    not tell from a socket that failed to sign.
+    now, the peer's retransmissions would meet no socket, where no reset
+    can be signed (RFC 5925 7.7), and the connection would not end cleanly.
     """
     a, b = pair.a, pair.b
     client, connected = _connect_nb(a, family, b.addr(family), PORT, time.monotonic() + 3)
@@ -216,8 +215,8 @@ def test_connections_under_faults(pair, family, alg):
     assert recv_exact(client, len(data)) == data
     # Clients first: a client whose last ACK of the handshake b dropped
     # (its child could not be made) still has a request socket at b to
-    # take its FIN. Closed after the listener, it would meet no socket and
-    # get an unsigned reset, as RFC 5925 7.7 wants where no connection is.
+    # take its FIN. Closed after the listener, it would meet no socket,
+    # where nothing can sign a reset (RFC 5925 7.7).
     for sock in clients + [client]:
         sock.close()
     time.sleep(0.5)
