@@ -169,14 +169,17 @@ out:
  */
 int tcp_authopt_crypto_init_alg(u8 alg_id)
 {
+	/* Pairs with the release in tcp_authopt_crypto_init(). */
 	struct tcp_authopt_pcpu __percpu *pcpu = smp_load_acquire(&tcp_authopt_pcpu);
 	struct shash_desc *desc;
 	int cpu, i = alg_id - 1, err = 0;
 
 	if (!tcp_authopt_traffic_keylen(alg_id) || !pcpu)
 		return -EINVAL;
-	if (i < TCP_AUTHOPT_BASE_ALGS ||
-	    smp_load_acquire(&per_cpu_ptr(pcpu, cpumask_first(cpu_possible_mask))->desc[i]))
+	if (i < TCP_AUTHOPT_BASE_ALGS)
+		return 0;
+	/* Pairs with the release below: a set slot holds a ready transform. */
+	if (smp_load_acquire(&per_cpu_ptr(pcpu, cpumask_first(cpu_possible_mask))->desc[i]))
 		return 0;
 	mutex_lock(&tcp_authopt_crypto_mutex);
 	for_each_possible_cpu(cpu) {

@@ -212,8 +212,7 @@ static struct sock *tcp_authopt_find_req(const struct sock *listener, struct sk_
 	return rsk;
 }
 
-/*
- * No connection to sign for (no socket, or a listener without the request
+/* No connection to sign for (no socket, or a listener without the request
  * a segment belongs to): the ISNs are unknown (RFC 5925 7.7). A reply to a
  * segment that carries TCP-AO would reach a peer that signs and drops what
  * is not signed: none is sent, as upstream does. Other segments get the

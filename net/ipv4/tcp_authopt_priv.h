@@ -210,8 +210,7 @@ struct tcp_authopt_match {
 	struct tcp_authopt_key_info *inline_keys[TCP_AUTHOPT_MATCH_INLINE];
 };
 
-/*
- * Algorithms beyond &enum tcp_authopt_alg, for keys of upstream's ABI
+/* Algorithms beyond &enum tcp_authopt_alg, for keys of upstream's ABI
  * only: HMAC with the SHA-2 hashes, 96-bit MACs, traffic keys of a whole
  * digest (upstream's KDF, RFC 5926 3.1.1.1 with L = the digest size).
  */

@@ -288,8 +288,7 @@ static void test_kdf_key_lengths(struct kunit *test)
 					      tcp_authopt_kdf_test_context, 20, key), -EINVAL);
 }
 
-/*
- * Upstream's HMAC-SHA-2 algorithms: traffic key (a whole digest) and MAC of
+/* Upstream's HMAC-SHA-2 algorithms: traffic key (a whole digest) and MAC of
  * RFC 9235 packets, against the independent Python implementation. Their
  * transforms exist only once tcp_authopt_crypto_init_alg() made them.
  */
@@ -694,8 +693,7 @@ static void test_keydb_changes_per_peer(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, tcp_authopt_keydb_current(&t->db, &a));
 }
 
-/*
- * A socket's own keys (upstream's ABI): no shadowing, so any two keys
+/* A socket's own keys (upstream's ABI): no shadowing, so any two keys
  * whose peers overlap must not share a send_id or a recv_id, however
  * specific either is (RFC 5925 3.1 as upstream enforces it).
  */

@@ -327,7 +327,7 @@ static void fz_report(struct fz *f)
 		set += f->set[o];
 		get += f->get[o];
 	}
-	TH_LOG("calls: set %lu, get %lu in %ld ms; %lu keys added and deleted; %lu of upstream's sizes skipped",
+	TH_LOG("set %lu, get %lu in %ld ms; %lu keys added, deleted; %lu upstream sizes skipped",
 	       set, get, elapsed_ms(&f->start), f->added, f->upstream);
 	for (o = 0; o < O_COUNT; o++)
 		TH_LOG("  %-18s set %6lu (%5lu ok)  get %6lu (%5lu ok)", opt_str[o],
