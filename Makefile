@@ -57,7 +57,7 @@ bench: deps tree
 peer-tcp-ao: deps peer
 	$(WB)/peer-tcp-ao.sh
 
-## upstream-tcp-ao  the same upstream tcp_ao selftests on our kernel (issue 13: not passing yet)
+## upstream-tcp-ao  the same upstream tcp_ao selftests on our kernel (also part of check)
 upstream-tcp-ao: deps uml
 	$(WB)/peer-tcp-ao.sh uml
 

@@ -2,10 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 """TCP-AO interoperability between two machines on one link.
 
-Each machine runs this script with its own kernel's ABI: ``--abi ours``
+Each machine runs this script with the ABI it uses: ``--abi ours``
 (TCP_AUTHOPT_KEY, this series) or ``--abi upstream`` (TCP_AO_ADD_KEY, Linux
-6.7+). Both walk the same case matrix in the same order; in each case one
-side listens and the other connects and they exchange data both ways.
+6.7+, which our kernel speaks too). ``--kernel`` (default: that of --abi)
+says which machine it is, ours or the upstream peer: that decides its side
+of every case (client, who asks for a rollover, who resets, who has the
+wrong key) and the TcpExt counters it expects; the ABI decides the socket
+calls and the socket's own checks. Both walk the same case matrix in the
+same order; in each case one side listens and the other connects and they
+exchange data both ways. A case that one of the two cannot take part in
+(--other-abi says what the other machine uses) is skipped on both.
+
 Each direction of each case sends its own keyed stream (SHAKE-128 of a
 per-case key and the offset), checked byte by byte as it arrives: data
 duplicated, reordered, lost or from elsewhere fails at its offset; the
@@ -19,10 +26,10 @@ repair mode on both sides), signed resets and a wrong key. Cases that need
 both sides at the same point meet first on a plain TCP connection.
 
 Each side checks that its own kernel reports the connection authenticated
-with the case's keys: ours through TCP_AUTHOPT (ACTIVE, KeyIDs sent and
-received), upstream through TCP_AO_INFO (segments verified on the socket,
-none bad, current and RNext key) and TCP_AO_GET_KEYS (verified with the
-case's key).
+with the case's keys, through the ABI it uses: ours through TCP_AUTHOPT
+(ACTIVE, KeyIDs sent and received), upstream's through TCP_AO_INFO
+(segments verified on the socket, none bad, current and RNext key) and
+TCP_AO_GET_KEYS (verified with the case's key).
 
 Each side reads every TCP-AO and MD5 counter in TcpExt around every case;
 each case says which may move, and how far (see counter_rules()), and
@@ -51,7 +58,11 @@ TCP_AO_ADD_KEY = 38                     # upstream
 TCP_CLOSE = 7                           # tcpi_state
 KEY_DEL, KEY_ADDR_BIND, KEY_EXCLUDE_OPTS = 1 << 0, 1 << 2, 1 << 1
 UPSTREAM_KEYF_EXCLUDE_OPT = 1 << 1
-ALGS = {1: ('hmac-sha1', b'hmac(sha1)'), 2: ('aes-cmac', b'cmac(aes128)')}
+ALGS = {1: ('hmac-sha1', b'hmac(sha1)'), 2: ('aes-cmac', b'cmac(aes128)'),
+        # Upstream's ABI only: no alg number of ours (only a name is used).
+        3: ('hmac-sha224', b'hmac(sha224)'), 4: ('hmac-sha256', b'hmac(sha256)'),
+        5: ('hmac-sha384', b'hmac(sha384)'), 6: ('hmac-sha512', b'hmac(sha512)')}
+SHA2_ALGS = (3, 4, 5, 6)
 BASE_PORT = 20000
 
 # Socket options of the added cases.
@@ -84,6 +95,12 @@ COUNTERS = {'ours': ('TCPAuthOptFailure', 'TCPAuthOptBadMAC', 'TCPAuthOptRequire
 # ours: TCPAuthOptFailure counts every drop, once more by reason in these.
 OURS_REASONS = ('TCPAuthOptBadMAC', 'TCPAuthOptRequired', 'TCPAuthOptKeyNotFound',
                 'TCPAuthOptUnexpected', 'TCPAuthOptMD5AndAO', 'TCPAuthOptMalformed')
+# ours: the same events under upstream's names (tcp_authopt_drop(),
+# tcp_authopt_ignore_icmp()): (our counters, summed), upstream's counter.
+SAME_EVENT = ((('TCPAuthOptBadMAC',), 'TCPAOBad'),
+              (('TCPAuthOptRequired',), 'TCPAORequired'),
+              (('TCPAuthOptKeyNotFound', 'TCPAuthOptUnexpected'), 'TCPAOKeyNotFound'),
+              (('TCPAuthOptIcmpIgnored',), 'TCPAODroppedIcmps'))
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -123,23 +140,28 @@ def ours_key(flags, send_id, recv_id, alg, key, family, peer_addr):
             sockaddr(family, peer_addr))
 
 
-def my_ids(case, abi, which='ids'):
-    """(send_id, recv_id) of this side's key (which='ids2': the second key)."""
+def my_ids(case, kernel, which='ids'):
+    """(send_id, recv_id) of the key of the side on this kernel (which='ids2':
+    the second key). Side A is the client; the kernel, not the ABI, says
+    which side this machine is."""
     a, b = case['a_' + which], case['b_' + which]
-    return a if case['client_is_ours'] == (abi == 'ours') else b
+    return a if case['client_is_ours'] == (kernel == 'ours') else b
 
 
-def case_key(case, abi):
+def case_key(case, kernel):
+    """The wrong key, where a case has one, is on the upstream kernel's side
+    whatever ABI our kernel's side uses."""
     key = case['key']
-    if case.get('wrong_key') and abi == 'upstream':
+    if case.get('wrong_key') and kernel == 'upstream':
         key = bytes([key[0] ^ 0x55]) + key[1:]
     return key
 
 
-def add_key(sock, abi, family, case, peer_addr, which='ids'):
-    send_id, recv_id = my_ids(case, abi, which)
-    key = case_key(case, abi)
-    if abi == 'ours':
+def add_key(sock, args, family, case, peer_addr, which='ids'):
+    """Which key: this machine's side of the case; how: this side's ABI."""
+    send_id, recv_id = my_ids(case, args.kernel, which)
+    key = case_key(case, args.kernel)
+    if args.abi == 'ours':
         flags = KEY_ADDR_BIND | (KEY_EXCLUDE_OPTS if case['exclude'] else 0)
         sock.setsockopt(socket.IPPROTO_TCP, TCP_AUTHOPT_KEY,
                         ours_key(flags, send_id, recv_id, case['alg'], key, family, peer_addr))
@@ -153,15 +175,17 @@ def add_key(sock, abi, family, case, peer_addr, which='ids'):
         sock.setsockopt(socket.IPPROTO_TCP, TCP_AO_ADD_KEY, opt)
 
 
-def add_keys(sock, abi, family, case, peer_addr):
+def add_keys(sock, args, family, case, peer_addr):
     """All keys of the case. Rollover: key 1 must be the one in use at first
-    (ours: lowest send_id; upstream: the key added last comes first)."""
+    (ours: lowest send_id; upstream: the key added last comes first; our
+    kernel under upstream's ABI picks the lowest send_id either way, so
+    the keys go in as a daemon written for upstream adds them)."""
     if case['kind'] == 'rollover':
-        order = ('ids', 'ids2') if abi == 'ours' else ('ids2', 'ids')
+        order = ('ids', 'ids2') if args.abi == 'ours' else ('ids2', 'ids')
         for which in order:
-            add_key(sock, abi, family, case, peer_addr, which)
+            add_key(sock, args, family, case, peer_addr, which)
     else:
-        add_key(sock, abi, family, case, peer_addr)
+        add_key(sock, args, family, case, peer_addr)
 
 
 def ours_del_keys(case, is_client, family, peer):
@@ -351,7 +375,7 @@ def endpoints(args, case):
     family = socket.AF_INET if case['family'] == 4 else socket.AF_INET6
     me = args.self4 if family == socket.AF_INET else args.self6
     peer = args.peer4 if family == socket.AF_INET else args.peer6
-    is_client = case['client_is_ours'] == (args.abi == 'ours')
+    is_client = case['client_is_ours'] == (args.kernel == 'ours')
     return family, me, peer, is_client
 
 
@@ -399,7 +423,7 @@ def start_together(args):
     that the one that booted first does not start the matrix alone: its
     first case would fail, unreachable, and the next ones out of step."""
     deadline = time.monotonic() + 120
-    if args.abi == 'ours':
+    if args.kernel == 'ours':
         ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         ls.bind((args.self4, SYNC_PORT))
@@ -464,12 +488,12 @@ def run_conn(args, case, port, ctx, socks):
     sock = socket.socket(family, socket.SOCK_STREAM)
     socks.append(sock)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    add_keys(sock, args.abi, family, case, peer)
+    add_keys(sock, args, family, case, peer)
     if is_client:
-        # No listener yet: upstream answers a signed SYN with nothing, ours
-        # with an unsigned RST, which the client must drop (counted as
-        # "required") before it sends its SYN again. Either way no connect()
-        # may be refused: that would be an unsigned RST accepted.
+        # No listener yet: both kernels answer a signed SYN with nothing
+        # (no ISNs to sign a RST with; an older ours sent an unsigned one,
+        # which the client had to drop, counted as "required"). No
+        # connect() may be refused: that would be an unsigned RST accepted.
         deadline = time.monotonic() + WAIT['connect']
         retrans = 0
         while True:
@@ -486,7 +510,7 @@ def run_conn(args, case, port, ctx, socks):
                     return False, f'connect: {err}'
                 sock = socket.socket(family, socket.SOCK_STREAM)
                 socks.append(sock)
-                add_keys(sock, args.abi, family, case, peer)
+                add_keys(sock, args, family, case, peer)
         ctx['syn_retrans'] = retrans + total_retrans(sock)
         conn = sock
     else:
@@ -503,7 +527,7 @@ def run_conn(args, case, port, ctx, socks):
     if case['kind'] == 'rst':
         return reset(args, case, conn, is_client, ctx)
     return exchange(conn, case, is_client, before_close=lambda: auth_problem(
-        args, conn, my_ids(case, args.abi), ctx))
+        args, conn, my_ids(case, args.kernel), ctx))
 
 
 # ---------------------------------------------------------------------------
@@ -639,8 +663,8 @@ def rollover(args, case, conn, is_client, family, peer, ctx):
     """Data flows with key 1; midway the driving side asks for key 2 through
     RNextKeyID; the other side must move its sending and its RNextKeyID to
     key 2. At the end both send and receive with key 2."""
-    k1, k2 = my_ids(case, args.abi), my_ids(case, args.abi, 'ids2')
-    driving = case['driver_is_ours'] == (args.abi == 'ours')
+    k1, k2 = my_ids(case, args.kernel), my_ids(case, args.kernel, 'ids2')
+    driving = case['driver_is_ours'] == (args.kernel == 'ours')
     asked = []
     state = {}
 
@@ -714,7 +738,7 @@ def rollover(args, case, conn, is_client, family, peer, ctx):
 def reset(args, case, conn, is_client, ctx):
     """Some data both ways, then the resetting side closes with SO_LINGER
     {1, 0} (a signed RST); the other side must see the connection reset."""
-    resetting = case['rst_by_ours'] == (args.abi == 'ours')
+    resetting = case['rst_by_ours'] == (args.kernel == 'ours')
     size = case['size']
     progress = {}
     sent, received, check = pump(conn, case, is_client, progress=progress)
@@ -723,7 +747,7 @@ def reset(args, case, conn, is_client, ctx):
         return False, (f'sent {sent} received {received} ({check.summary()})'
                        f'{" (reset in " + progress["step"] + ")" if "reset" in progress else ""}')
     # Read before the reset: afterwards the connection is gone.
-    problem = auth_problem(args, conn, my_ids(case, args.abi), ctx)
+    problem = auth_problem(args, conn, my_ids(case, args.kernel), ctx)
     if problem:
         return False, problem
     if 'reset' in progress:
@@ -758,7 +782,7 @@ def run_wrongkey(args, num, case, port, ctx):
     family, me, peer, is_client = endpoints(args, case)
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    add_keys(sock, args.abi, family, case, peer)
+    add_keys(sock, args, family, case, peer)
     try:
         if is_client:
             with meet(args, case, num, False) as sync:
@@ -795,24 +819,36 @@ def run_wrongkey(args, num, case, port, ctx):
             if len(line) != 2 or line[0] != b'D' or not int(line[1]):
                 return False, f'the client said {line}'
             syns = ctx['peer_syns'] = int(line[1])
-            # Its last SYN may still be on the way: wait until it is counted.
-            bad = 'TCPAuthOptBadMAC' if args.abi == 'ours' else 'TCPAOBad'
+            # Its last SYN may still be on the way: wait until it is counted
+            # (TcpExt is the kernel's: ours counts it under both names).
+            bad = 'TCPAOBad'
             deadline = time.monotonic() + 5
             while (tcpext().get(bad, 0) - ctx['before'].get(bad, 0) < syns and
                    time.monotonic() < deadline):
                 time.sleep(0.02)
             detail = f'nothing accepted, the client sent {syns} SYNs'
-            ok = True
+            problem = None
             if args.abi == 'upstream':
+                # The listener's own counters: upstream's ABI has them, on
+                # either kernel.
                 info = ao_counters(sock)
                 detail += f'; listener pkt_bad {info["pkt_bad"]}'
-                ok = info['pkt_bad'] == syns and info['pkt_good'] == 0
+                problem = listener_problem(info, syns)
             sync.sendall(b'D')
-            return ok, detail
+            return not problem, detail + (f'; {problem}' if problem else '')
     finally:
         sock.close()
         if args.abi == 'ours':
             ours_del_keys(case, is_client, family, peer)
+
+
+def listener_problem(info, syns):
+    """info: ao_counters() of the listener that got syns SYNs with a wrong
+    MAC: each must be pkt_bad, nothing else may have moved."""
+    want = dict(pkt_good=0, pkt_bad=syns, pkt_key_not_found=0, pkt_ao_required=0,
+                pkt_dropped_icmp=0)
+    wrong = [f'{n} {info[n]}, want {v}' for n, v in want.items() if info[n] != v]
+    return ('listener ' + ', '.join(wrong)) if wrong else None
 
 
 # ---------------------------------------------------------------------------
@@ -839,7 +875,7 @@ def run_wrap(args, num, case, port, ctx):
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        add_keys(sock, args.abi, family, case, peer)
+        add_keys(sock, args, family, case, peer)
         sock.setsockopt(tcp, TCP_MAXSEG, REPAIR_MSS)
         sock.setsockopt(tcp, TCP_REPAIR, TCP_REPAIR_ON)
         sock.bind((me, port_me))
@@ -885,7 +921,7 @@ def run_wrap(args, num, case, port, ctx):
                 sock.setsockopt(tcp, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP)
             if state['ao'] != isns + (1, 1):
                 return f'TCP-AO state (isns, snd_sne, rcv_sne) {state["ao"]}, want SNEs 1'
-            return auth_problem(args, sock, my_ids(case, args.abi), ctx)
+            return auth_problem(args, sock, my_ids(case, args.kernel), ctx)
 
         ok, detail = exchange(sock, case, is_a, before_close=before_close)
         return ok, detail + f'; AO state {state.get("ao")}; {state.get("info")}'
@@ -898,7 +934,9 @@ def run_wrap(args, num, case, port, ctx):
 # ---------------------------------------------------------------------------
 
 
-def cases(size):
+def cases(size, sha2=False):
+    """The matrix; sha2: both machines use upstream's ABI, which has the
+    HMAC-SHA-2 algorithms: their cases come last, after the common ones."""
     out = []
     for alg, family, keylen, client_is_ours, exclude in itertools.product(
             (1, 2), (4, 6), (1, 16, 80), (True, False), (False, True)):
@@ -952,7 +990,47 @@ def cases(size):
     # Wrong key on the upstream side: no connection, the server counts it.
     add('wrongkey', 1, 4, False, 'wrong key: no connection', 0, wrong_key=True)
     add('wrongkey', 2, 6, True, 'wrong key: no connection', 0, wrong_key=True)
+    # HMAC-SHA-2 (BIRD offers hmac(sha256)): each both ways, both families.
+    for alg in SHA2_ALGS if sha2 else ():
+        for family, client_is_ours in ((4, True), (6, False)):
+            add('xfer', alg, family, client_is_ours, 'mkt16', 4 << 20)
     return out
+
+
+# Upstream's ABI on our kernel does not have everything yet (tcp_authopt.rst,
+# "Upstream's socket options"): only these algorithms.
+OURS_UABI_ALGS = (b'hmac(sha1)', b'cmac(aes128)', b'hmac(sha224)', b'hmac(sha256)',
+                  b'hmac(sha384)', b'hmac(sha512)')
+
+
+def unsupported(kernel, abi, case):
+    """Why a machine with this kernel and ABI cannot take part in the case,
+    or None."""
+    if abi == 'ours' and case['alg'] in SHA2_ALGS:
+        return 'HMAC-SHA-2 is upstream\'s ABI only'
+    if kernel == 'ours' and abi == 'upstream':
+        if ALGS[case['alg']][1] not in OURS_UABI_ALGS:
+            return (f'{ALGS[case["alg"]][1].decode()} not on our kernel\'s '
+                    f'upstream ABI yet')
+    return None
+
+
+def other_side(args):
+    """(kernel, ABI) of the other machine: the other kernel, --other-abi."""
+    return ('upstream' if args.kernel == 'ours' else 'ours'), args.other_abi
+
+
+def skip_reason(args, case):
+    """Why both machines skip the case, or None. Each decides alone, from
+    the same facts, so that neither waits for the other in a case the
+    other skips."""
+    for kernel, abi in ((args.kernel, args.abi), other_side(args)):
+        why = unsupported(kernel, abi, case)
+        if why:
+            return why
+    if args.max_size is not None and case['size'] > args.max_size:
+        return f'run time: {case["size"] >> 20} MiB each way, over --max-size {args.max_size}'
+    return None
 
 
 def tcpext():
@@ -969,9 +1047,13 @@ def tcpext():
     return out
 
 
-def counter_rules(abi, case, is_client, ctx):
+def counter_rules(kernel, case, is_client, ctx):
     """{counter: (least, most)} that may move in this case on this side;
-    every other tracked counter must stay still."""
+    every other tracked counter must stay still. TcpExt counts what the
+    kernel does, whatever ABI set the socket up: our kernel counts every
+    TCP-AO event under both names (tcp_authopt_drop()), with either ABI.
+    What follows the ABI is the socket's own counters (TCP_AO_INFO,
+    TCP_AO_GET_KEYS: upstream_auth_problem(), listener_problem())."""
     inf = float('inf')
     if case['kind'] == 'wrongkey':
         if is_client:
@@ -979,7 +1061,7 @@ def counter_rules(abi, case, is_client, ctx):
         # Exactly the SYNs the client says it sent, each a MAC mismatch.
         n = ctx.get('peer_syns')
         span = (n, n) if n else (1, inf)
-        if abi == 'ours':
+        if kernel == 'ours':
             return {'TCPAuthOptFailure': span, 'TCPAuthOptBadMAC': span, 'TCPAOBad': span}
         return {'TCPAOBad': span}
     # Both kernels count verified segments in TCPAOGood (ours also counts
@@ -989,14 +1071,16 @@ def counter_rules(abi, case, is_client, ctx):
     # RST that the client drops, then its SYN again (see run_case()).
     retrans = ctx.get('syn_retrans', 0)
     if is_client and retrans:
-        if abi == 'ours':
+        if kernel == 'ours':
             rules.update(TCPAuthOptFailure=(0, retrans), TCPAuthOptRequired=(0, retrans))
         rules['TCPAORequired'] = (0, retrans)
     return rules
 
 
-def counter_problems(abi, rules, delta):
-    """What moved against the rules; delta holds every tracked counter."""
+def counter_problems(kernel, rules, delta):
+    """What moved against the rules; delta holds every tracked counter.
+    On our kernel each event counts under our name and upstream's alike:
+    ranges alone would let one of the two miss or add a count."""
     problems = []
     for name in sorted(set(delta) | set(rules)):
         if name not in delta:
@@ -1005,12 +1089,26 @@ def counter_problems(abi, rules, delta):
         least, most = rules.get(name, (0, 0))
         if not least <= delta[name] <= most:
             problems.append(f'{name} +{delta[name]} (may move {span_text(least, most)})')
-    if abi == 'ours' and 'TCPAuthOptFailure' in delta:
+    if kernel == 'ours' and 'TCPAuthOptFailure' in delta:
         reasons = sum(delta.get(name, 0) for name in OURS_REASONS)
         if reasons != delta['TCPAuthOptFailure']:
             problems.append(f'TCPAuthOptFailure +{delta["TCPAuthOptFailure"]} but the '
                             f'reasons add up to {reasons}')
+    if kernel == 'ours':
+        for ours, upstream in SAME_EVENT:
+            mine = sum(delta.get(name, 0) for name in ours)
+            if mine != delta.get(upstream, 0):
+                problems.append(f'{"+".join(ours)} +{mine} but {upstream} '
+                                f'+{delta.get(upstream, 0)}')
     return problems
+
+
+def case_counters(args, case, ctx, delta, skip):
+    """(rules, problems) of one case on this machine: the rules of its
+    kernel and of its side of the case (client or server, by kernel)."""
+    # Nothing ran in a skipped case: nothing may move.
+    rules = {} if skip else counter_rules(args.kernel, case, endpoints(args, case)[3], ctx)
+    return rules, counter_problems(args.kernel, rules, delta)
 
 
 def span_text(least, most):
@@ -1041,6 +1139,106 @@ def feed_all(check, chunks):
     for chunk in chunks:
         check.feed(chunk)
     return check
+
+
+def selftest_uabi(expect, names_ours, names_up):
+    """Our kernel with upstream's ABI (interop.sh's second pair): the side
+    follows the kernel, the socket calls the ABI, TcpExt the kernel (both
+    names, each event once under each), and both machines skip alike."""
+    matrix = [dict(c, num=n) for n, c in enumerate(cases(1 << 20), 1)]
+    addrs = dict(self4='198.51.100.1', self6='2001:db8::1', peer4='198.51.100.2',
+                 peer6='2001:db8::2', max_size=None)
+    uabi = argparse.Namespace(kernel='ours', abi='upstream', other_abi='upstream', **addrs)
+    ours = argparse.Namespace(kernel='ours', abi='ours', other_abi='upstream', **addrs)
+    peer = argparse.Namespace(kernel='upstream', abi='upstream', other_abi='upstream', **addrs)
+    peer_o = argparse.Namespace(kernel='upstream', abi='upstream', other_abi='ours', **addrs)
+
+    expect('uabi: our kernel keeps its side (client or A) in every case',
+           [endpoints(uabi, c)[3] for c in matrix], [endpoints(ours, c)[3] for c in matrix])
+    expect('uabi: the upstream peer takes the other side in every case',
+           [endpoints(peer, c)[3] for c in matrix], [not endpoints(uabi, c)[3] for c in matrix])
+    expect("uabi: our side's KeyIDs, the peer's mirrored",
+           [(my_ids(c, uabi.kernel), my_ids(c, peer.kernel)[::-1]) for c in matrix],
+           [(my_ids(c, 'ours'), my_ids(c, 'ours')) for c in matrix])
+    wrong = next(c for c in matrix if c['kind'] == 'wrongkey' and not c['client_is_ours'])
+    xfer = matrix[0]
+    expect('uabi: the wrong key stays on the upstream side',
+           (case_key(wrong, uabi.kernel) == wrong['key'],
+            case_key(wrong, peer.kernel) == wrong['key'],
+            case_key(xfer, uabi.kernel) == case_key(xfer, peer.kernel)), (True, False, True))
+
+    skipped = {c['num']: skip_reason(uabi, c) for c in matrix if skip_reason(uabi, c)}
+    expect('uabi: nothing skipped, the seq wrap cases (TCP_AO_REPAIR) included',
+           sorted(skipped), [])
+    expect('uabi: the peer skips the same cases, for the same reasons',
+           {c['num']: skip_reason(peer, c) for c in matrix if skip_reason(peer, c)}, skipped)
+    expect('our ABI run: nothing skipped on either side',
+           [c['num'] for c in matrix if skip_reason(ours, c) or skip_reason(peer_o, c)], [])
+    big = dict(xfer, size=256 << 20)
+    expect('--max-size skips a larger case on both sides',
+           all(skip_reason(argparse.Namespace(**dict(vars(a), max_size=64 << 20)), big)
+               for a in (uabi, peer)), True)
+    sha2 = [c for c in cases(1 << 20, sha2=True) if c['alg'] in SHA2_ALGS]
+    expect('HMAC-SHA-2 cases only when both use upstream\'s ABI, after the others',
+           (len(sha2), [c for c in cases(1 << 20) if c['alg'] in SHA2_ALGS],
+            cases(1 << 20, sha2=True)[:len(matrix)] == cases(1 << 20)), (8, [], True))
+    expect('uabi: HMAC-SHA-2 runs on both sides, never under our ABI',
+           ([bool(skip_reason(a, c)) for c in sha2 for a in (uabi, peer)],
+            all(skip_reason(ours, c) for c in sha2)), ([False] * 16, True))
+
+    def moved(args, case, ctx, skip=None, **delta):
+        base = dict(names_up if args.kernel == 'upstream' else names_ours)
+        base.update(delta)
+        return bool(case_counters(args, case, ctx, base, skip)[1])
+
+    server = next(c for c in matrix if c['kind'] == 'xfer' and not c['client_is_ours'])
+    client = next(c for c in matrix if c['kind'] == 'xfer' and c['client_is_ours'])
+    expect('uabi server, Good+9', moved(uabi, server, {}, TCPAOGood=9), False)
+    expect('uabi server, nothing verified', moved(uabi, server, {}), True)
+    expect('uabi server, unexpected TCP-AO under both names',
+           moved(uabi, server, {}, TCPAOGood=9, TCPAuthOptFailure=1, TCPAuthOptUnexpected=1,
+                 TCPAOKeyNotFound=1), True)
+    expect('uabi client, 1 SYN retransmitted, Required+1 under both names',
+           moved(uabi, client, {'syn_retrans': 1}, TCPAOGood=9, TCPAuthOptFailure=1,
+                 TCPAuthOptRequired=1, TCPAORequired=1), False)
+    expect("uabi client, 1 SYN retransmitted, Required+1 under upstream's name only",
+           moved(uabi, client, {'syn_retrans': 1}, TCPAOGood=9, TCPAORequired=1), True)
+    expect('uabi client, 1 SYN retransmitted, Required+1 under our names only',
+           moved(uabi, client, {'syn_retrans': 1}, TCPAOGood=9, TCPAuthOptFailure=1,
+                 TCPAuthOptRequired=1), True)
+    expect('uabi client role follows the kernel: Required+1 as the server',
+           moved(uabi, server, {'syn_retrans': 1}, TCPAOGood=9, TCPAuthOptFailure=1,
+                 TCPAuthOptRequired=1, TCPAORequired=1), True)
+    syns = {'peer_syns': 3}
+    expect('uabi wrong key server, 3 SYNs, 3 under both names',
+           moved(uabi, wrong, syns, TCPAuthOptFailure=3, TCPAuthOptBadMAC=3, TCPAOBad=3),
+           False)
+    expect("uabi wrong key server, 3 SYNs, only upstream's name",
+           moved(uabi, wrong, syns, TCPAOBad=3), True)
+    expect('uabi wrong key server, 3 SYNs, only our names',
+           moved(uabi, wrong, syns, TCPAuthOptFailure=3, TCPAuthOptBadMAC=3), True)
+    expect('uabi wrong key server, 3 SYNs, Bad+4 beside BadMAC+3',
+           moved(uabi, wrong, syns, TCPAuthOptFailure=3, TCPAuthOptBadMAC=3, TCPAOBad=4),
+           True)
+    expect('uabi wrong key, the peer as client, Bad+1',
+           moved(peer, wrong, {}, TCPAOBad=1), True)
+    expect('uabi wrong key, the peer as client, nothing', moved(peer, wrong, {}), False)
+    expect('uabi skipped case, Good+1', moved(uabi, xfer, {}, skip='x', TCPAOGood=1), True)
+    expect('uabi skipped case, nothing', moved(uabi, xfer, {}, skip='x'), False)
+    # The events beside each other on our kernel, whatever the ABI.
+    expect('ours, DroppedIcmps+1 without IcmpIgnored',
+           bool(counter_problems('ours', {'TCPAODroppedIcmps': (0, 1)},
+                                 dict(names_ours, TCPAODroppedIcmps=1))), True)
+
+    listener = {'pkt_good': 0, 'pkt_bad': 3, 'pkt_key_not_found': 0, 'pkt_ao_required': 0,
+                'pkt_dropped_icmp': 0}
+    expect('wrong key listener, pkt_bad 3 for 3 SYNs', listener_problem(listener, 3), None)
+    expect('wrong key listener, pkt_bad 2 for 3 SYNs',
+           listener_problem(dict(listener, pkt_bad=2), 3) is not None, True)
+    expect('wrong key listener, pkt_good 1',
+           listener_problem(dict(listener, pkt_good=1), 3) is not None, True)
+    expect('wrong key listener, a SYN as key not found',
+           listener_problem(dict(listener, pkt_bad=2, pkt_key_not_found=1), 3) is not None, True)
 
 
 def selftest():
@@ -1093,10 +1291,10 @@ def selftest():
     names_up = dict.fromkeys(COUNTERS['upstream'], 0)
     names_ours = dict.fromkeys(COUNTERS['ours'] + COUNTERS['upstream'], 0)
 
-    def problems(abi, case, is_client, ctx, **moved):
-        base = dict(names_up if abi == 'upstream' else names_ours)
+    def problems(kernel, case, is_client, ctx, **moved):
+        base = dict(names_up if kernel == 'upstream' else names_ours)
         base.update(moved)
-        return bool(counter_problems(abi, counter_rules(abi, case, is_client, ctx), base))
+        return bool(counter_problems(kernel, counter_rules(kernel, case, is_client, ctx), base))
 
     expect('upstream server, Good+9', problems('upstream', xfer, False, {}, TCPAOGood=9), False)
     expect('upstream server, nothing verified', problems('upstream', xfer, False, {}), True)
@@ -1146,6 +1344,7 @@ def selftest():
            problems('upstream', wrong, False, {'peer_syns': 3}, TCPAOBad=3), False)
     expect('upstream wrong key server, 3 SYNs, Bad+4',
            problems('upstream', wrong, False, {'peer_syns': 3}, TCPAOBad=4), True)
+    selftest_uabi(expect, names_ours, names_up)
 
     # Authenticated, as each kernel reports it.
     ids = (7, 8)
@@ -1178,7 +1377,16 @@ def selftest():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--abi', choices=('ours', 'upstream'))
+    parser.add_argument('--abi', choices=('ours', 'upstream'),
+                        help='the socket options this side uses')
+    parser.add_argument('--kernel', choices=('ours', 'upstream'),
+                        help='the kernel of this machine, which says its side of every '
+                        'case (default: that of --abi)')
+    parser.add_argument('--other-abi', choices=('ours', 'upstream'),
+                        help="the other machine's ABI (default: that of its kernel), "
+                        'to skip the cases it cannot take part in')
+    parser.add_argument('--max-size', type=int,
+                        help='skip cases that move more bytes each way (run time)')
     parser.add_argument('--self4')
     parser.add_argument('--self6')
     parser.add_argument('--peer4')
@@ -1195,14 +1403,22 @@ def main():
         return selftest()
     if not (args.abi and args.self4 and args.self6 and args.peer4 and args.peer6):
         parser.error('--abi, --self4, --self6, --peer4 and --peer6 are required')
+    args.kernel = args.kernel or args.abi
+    if args.other_abi is None:
+        args.other_abi = other_side(args)[0]
+    if ('upstream', 'ours') in ((args.kernel, args.abi), other_side(args)):
+        parser.error('the upstream kernel has only its own ABI')
     if args.abi == 'ours':
         with open('/proc/sys/net/ipv4/tcp_authopt', 'w') as f:
             f.write('1')
-    missing = [n for n in COUNTERS[args.abi] if n not in tcpext()]
+    # Our kernel counts under both names whatever the ABI (counter_rules()).
+    names = COUNTERS['ours'] + COUNTERS['upstream'] if args.kernel == 'ours' else \
+        COUNTERS['upstream']
+    missing = [n for n in names if n not in tcpext()]
     if missing:
         print(f'Bail out! this kernel has no counter {", ".join(missing)}')
         return 1
-    matrix = cases(args.size)
+    matrix = cases(args.size, sha2=args.abi == 'upstream' and args.other_abi == 'upstream')
     if args.flip_key:
         for case in matrix:
             case['key'] = bytes([case['key'][0] ^ 1]) + case['key'][1:]
@@ -1211,6 +1427,13 @@ def main():
             for num, case in enumerate(matrix, 1) if not only or num in only]
     print('TAP version 13')
     print(f'1..{len(runs)}')
+    print(f'# this machine: kernel {args.kernel}, ABI {args.abi}; the other: kernel '
+          f'{other_side(args)[0]}, ABI {other_side(args)[1]}')
+    if args.kernel == 'ours' and args.abi == 'upstream':
+        # Upstream's options must work without our switch: left as booted.
+        with open('/proc/sys/net/ipv4/tcp_authopt') as f:
+            print(f'# net.ipv4.tcp_authopt = {f.read().strip()} (not set: upstream\'s ABI '
+                  f'needs no switch)')
     try:
         start_together(args)
     except (OSError, CaseError) as err:
@@ -1222,26 +1445,30 @@ def main():
         case = dict(case, num=num)
         ctx = {'before': tcpext()}
         start, cpu = time.monotonic(), cpu_seconds()
-        try:
-            ok, detail = run_case(args, num, case, BASE_PORT + num, ctx)
-        except (OSError, CaseError) as err:
-            ok, detail = False, f'{type(err).__name__}: {err}'
+        skip = skip_reason(args, case)
+        if skip:
+            ok, detail = True, f'skipped: {skip}'
+        else:
+            try:
+                ok, detail = run_case(args, num, case, BASE_PORT + num, ctx)
+            except (OSError, CaseError) as err:
+                ok, detail = False, f'{type(err).__name__}: {err}'
+            peer_gone(detail, gone)
         took, cpu = time.monotonic() - start, cpu_seconds() - cpu
-        peer_gone(detail, gone)
         after = tcpext()
         names = tracked(set(after) | set(ctx['before']))
         delta = {n: after.get(n, 0) - ctx['before'].get(n, 0) for n in names}
         for name, moved in delta.items():
             counted[name] = counted.get(name, 0) + moved
-        rules = counter_rules(args.abi, case, endpoints(args, case)[3], ctx)
-        problems = counter_problems(args.abi, rules, delta)
+        rules, problems = case_counters(args, case, ctx, delta, skip)
         if problems:
             ok, detail = False, f'{detail}; counters: {", ".join(problems)}'
         failed += not ok
         moved = ' '.join(f'{n}+{d}' for n, d in delta.items() if d)
         rsts = after['Tcp.OutRsts'] - ctx['before']['Tcp.OutRsts']
-        print(f'{"ok" if ok else "not ok"} {num} {case["name"]}'
-              f'{"" if ok else " # " + detail}', flush=True)
+        # A skip is never a pass: the SKIP directive says it ran nothing.
+        note = (f' # SKIP {skip}' if skip else '') if ok else ' # ' + detail
+        print(f'{"ok" if ok else "not ok"} {num} {case["name"]}{note}', flush=True)
         print(f'#   time {num} {took:.1f} s (this script {cpu:.1f} s CPU); {detail}; auth: {ctx.get("auth", "-")}; '
               f'SYN retransmissions {ctx.get("syn_retrans", "-")}; may move: {rules_text(rules)}; '
               f'moved: {moved or "none"}; OutRsts +{rsts}', flush=True)
