@@ -245,7 +245,9 @@ build_ok=1
 need_uml=0 need_peer=0 need_x86=0
 for s in $stages; do
 	case "$s" in
-	kunit | selftests | pytest_vm | fcnal | demo | upstream_tcp_ao) need_uml=1 ;;
+	kunit | selftests | pytest_vm | fcnal | demo) need_uml=1 ;;
+	# upstream's tests come from the peer's tree, built as it is unpacked.
+	upstream_tcp_ao) need_uml=1 need_peer=1 ;;
 	peer_tcp_ao) need_peer=1 ;;
 	debug_selftests | debug_pytest) need_x86=1 ;;
 	interop) need_uml=1 need_peer=1 ;;
