@@ -516,13 +516,15 @@ out:
 	return err;
 }
 
-/* TCP_AO_REPAIR is for a socket in repair mode, and not a listener. */
-static int tcp_authopt_uabi_repair_state(struct sock *sk)
+/* TCP_AO_REPAIR is for a socket in repair mode, not a listener, with
+ * upstream's state; the socket is locked.
+ */
+static struct tcp_authopt_info *tcp_authopt_uabi_repair_info(struct sock *sk)
 {
 	if (!tcp_sk(sk)->repair || sk->sk_state == TCP_LISTEN ||
 	    !sockopt_ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN))
-		return -EPERM;
-	return 0;
+		return ERR_PTR(-EPERM);
+	return tcp_authopt_uabi_info(sk, false);
 }
 
 /* Upstream's ISNs and SNEs: the SNEs are those of the queue ends, which
@@ -533,7 +535,6 @@ static int tcp_authopt_uabi_set_repair(struct sock *sk, sockptr_t optval, unsign
 	struct tcp_authopt_info *info;
 	struct tcp_ao_repair cmd;
 	struct tcp_sock *tp;
-	int err;
 
 	if (optlen < sizeof(cmd))
 		return -EINVAL;
@@ -541,23 +542,17 @@ static int tcp_authopt_uabi_set_repair(struct sock *sk, sockptr_t optval, unsign
 		return -EFAULT;
 	sockopt_lock_sock(sk);
 	tp = tcp_sk(sk);
-	err = tcp_authopt_uabi_repair_state(sk);
-	if (err)
-		goto out;
-	info = tcp_authopt_uabi_info(sk, false);
-	if (IS_ERR(info)) {
-		err = PTR_ERR(info);
-		goto out;
+	info = tcp_authopt_uabi_repair_info(sk);
+	if (!IS_ERR(info)) {
+		tcp_authopt_set_isns(info, ntohl(cmd.snt_isn), ntohl(cmd.rcv_isn),
+				     (u64)cmd.snd_sne << 32 | tp->snd_nxt,
+				     (u64)cmd.rcv_sne << 32 | tp->rcv_nxt);
+		/* As for TCP_REPAIR_AUTHOPT: decided at the first segment. */
+		if (info->policy != TCP_AUTHOPT_AO)
+			WRITE_ONCE(info->policy, TCP_AUTHOPT_UNDECIDED);
 	}
-	tcp_authopt_set_isns(info, ntohl(cmd.snt_isn), ntohl(cmd.rcv_isn),
-			     (u64)cmd.snd_sne << 32 | tp->snd_nxt,
-			     (u64)cmd.rcv_sne << 32 | tp->rcv_nxt);
-	/* As for TCP_REPAIR_AUTHOPT: decided at the first segment. */
-	if (info->policy != TCP_AUTHOPT_AO)
-		WRITE_ONCE(info->policy, TCP_AUTHOPT_UNDECIDED);
-out:
 	sockopt_release_sock(sk);
-	return err;
+	return PTR_ERR_OR_ZERO(info);
 }
 
 static int tcp_authopt_uabi_get_repair(struct sock *sk, sockptr_t optval, sockptr_t optlen,
@@ -566,29 +561,24 @@ static int tcp_authopt_uabi_get_repair(struct sock *sk, sockptr_t optval, sockpt
 	struct tcp_authopt_info *info;
 	struct tcp_ao_repair out;
 	struct tcp_sock *tp;
-	int err;
 
 	if (len < sizeof(out))
 		return -EINVAL;
 	memset(&out, 0, sizeof(out));
 	sockopt_lock_sock(sk);
 	tp = tcp_sk(sk);
-	err = tcp_authopt_uabi_repair_state(sk);
-	if (err)
-		goto out;
-	info = tcp_authopt_uabi_info(sk, false);
-	if (IS_ERR(info)) {
-		err = PTR_ERR(info);
-		goto out;
+	info = tcp_authopt_uabi_repair_info(sk);
+	if (!IS_ERR(info)) {
+		out.snt_isn = htonl(info->src_isn);
+		out.rcv_isn = htonl(info->dst_isn);
+		out.snd_sne = tcp_authopt_ext_seq(atomic64_read(&info->snd_ext),
+						  tp->snd_nxt) >> 32;
+		out.rcv_sne = tcp_authopt_ext_seq(atomic64_read(&info->rcv_ext),
+						  tp->rcv_nxt) >> 32;
 	}
-	out.snt_isn = htonl(info->src_isn);
-	out.rcv_isn = htonl(info->dst_isn);
-	out.snd_sne = tcp_authopt_ext_seq(atomic64_read(&info->snd_ext), tp->snd_nxt) >> 32;
-	out.rcv_sne = tcp_authopt_ext_seq(atomic64_read(&info->rcv_ext), tp->rcv_nxt) >> 32;
-out:
 	sockopt_release_sock(sk);
-	if (err)
-		return err;
+	if (IS_ERR(info))
+		return PTR_ERR(info);
 	len = sizeof(out);
 	if (copy_to_sockptr(optlen, &len, sizeof(len)) || copy_to_sockptr(optval, &out, len))
 		return -EFAULT;
