@@ -26,8 +26,10 @@ ird=$root.initrd.d
 mkdir -p "$ird/bin"
 cp /bin/busybox "$ird/bin/busybox"
 cp "$REPO/workbench/deb/initrd-init" "$ird/init"
-modprobe -d "$root" -S "$release" --show-depends 9pnet_virtio 9p virtio_pci |
-	awk '$1 == "insmod" { print $2 }' >"$ird/list"
+# -a: every name is a module (without it, the names after the first are
+# taken for its parameters). Each module once, dependencies first.
+modprobe -a -d "$root" -S "$release" --show-depends 9pnet_virtio 9p virtio_pci |
+	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$ird/list"
 [ -s "$ird/list" ] || die "no 9p/virtio modules found in $deb"
 while read -r m; do
 	mkdir -p "$ird/$(dirname "${m#$root}")"
@@ -36,6 +38,11 @@ while read -r m; do
 done <"$ird/list" >"$ird/modules.load"
 rm "$ird/list"
 (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) >"$root.initrd"
+
+# For a host root without /lib/modules (see initrd-init): modprobe on the
+# unpacked package, which the VM sees at the same path.
+printf '#!/bin/sh\nexec /sbin/modprobe -d %s "$@"\n' "$root" >"$BUILD/deb/modprobe-$release"
+chmod +x "$BUILD/deb/modprobe-$release"
 
 sel=$BUILD/selftests
 for p in sockopt connect policy keys; do
