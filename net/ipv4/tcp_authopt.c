@@ -327,6 +327,15 @@ int tcp_authopt_key_specificity(const struct tcp_authopt_key_info *key)
 	return spec;
 }
 
+/* Does @key's address binding, if it has one, admit the peer @addr? */
+static bool tcp_authopt_key_admits(const struct tcp_authopt_key_info *key, int family,
+				   const void *addr)
+{
+	return !tcp_authopt_key_addr_bound(key) ||
+	       (key->addr.family == family &&
+		tcp_authopt_prefix_eq(family, tcp_authopt_key_addr(key), addr, key->prefixlen));
+}
+
 /**
  * tcp_authopt_key_match() - does a key apply to a connection
  * @key: key
@@ -337,10 +346,7 @@ int tcp_authopt_key_specificity(const struct tcp_authopt_key_info *key)
 bool tcp_authopt_key_match(const struct tcp_authopt_key_info *key,
 			   const struct tcp_authopt_conn *conn)
 {
-	if (tcp_authopt_key_addr_bound(key) &&
-	    (key->addr.family != conn->family ||
-	     !tcp_authopt_prefix_eq(conn->family, tcp_authopt_key_addr(key),
-				    &conn->raddr, key->prefixlen)))
+	if (!tcp_authopt_key_admits(key, conn->family, &conn->raddr))
 		return false;
 	if ((key->flags & TCP_AUTHOPT_KEY_IFINDEX) && key->l3index != conn->l3index)
 		return false;
@@ -611,9 +617,7 @@ bool tcp_authopt_keydb_covers(struct tcp_authopt_keydb *db, int family, const vo
 
 	mutex_lock(&db->mutex);
 	hlist_for_each_entry(key, &db->head, node) {
-		if (!tcp_authopt_key_addr_bound(key) || key->addr.family != family ||
-		    !tcp_authopt_prefix_eq(family, tcp_authopt_key_addr(key), addr,
-					   key->prefixlen))
+		if (!tcp_authopt_key_addr_bound(key) || !tcp_authopt_key_admits(key, family, addr))
 			continue;
 		if (l3index >= 0 && (key->flags & TCP_AUTHOPT_KEY_IFINDEX) &&
 		    key->l3index != l3index)

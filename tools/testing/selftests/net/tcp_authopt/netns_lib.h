@@ -521,6 +521,28 @@ static inline int md5_set(int fd, const char *peer, const char *secret)
 	return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5)) ? -errno : 0;
 }
 
+/* A key for @net/@prefix with a MAC of @maclen bytes (0: the default) on
+ * @fd, through upstream Linux's TCP_AO_ADD_KEY. Returns 0 or -errno.
+ */
+static inline int ao_add_net(int fd, const char *alg, const char *net, int prefix, int sndid,
+			     int rcvid, const char *secret, int maclen)
+{
+	struct tcp_ao_add add;
+	struct sockaddr_storage ss;
+
+	memset(&add, 0, sizeof(add));
+	sockaddr_fill(&ss, net, 0);
+	memcpy(&add.addr, &ss, sizeof(ss));
+	strncpy(add.alg_name, alg, sizeof(add.alg_name) - 1);
+	add.prefix = prefix;
+	add.sndid = sndid;
+	add.rcvid = rcvid;
+	add.maclen = maclen;
+	add.keylen = strlen(secret);
+	memcpy(add.key, secret, add.keylen);
+	return setsockopt(fd, IPPROTO_TCP, TCP_AO_ADD_KEY, &add, sizeof(add)) ? -errno : 0;
+}
+
 /* A key of the current namespace bound to the address @peer (its family is the key's). */
 static inline int key_add(int alg, int send_id, int recv_id, const char *secret,
 			  const char *peer)

@@ -391,22 +391,13 @@ FIXTURE_TEARDOWN(conn)
 static void uabi_key(struct __test_metadata *_metadata, struct _test_data_conn *self,
 		     const struct _fixture_variant_conn *variant, int side, int fd)
 {
-	const char *peer = variant->addr[side == A ? B : A];
-	struct sockaddr_storage ss;
-	struct tcp_ao_add add;
+	const char *alg = variant->alg == TCP_AUTHOPT_ALG_HMAC_SHA_1_96 ? "hmac(sha1)" :
+			  "cmac(aes128)";
+	int ret = ao_add_net(fd, alg, variant->addr[side == A ? B : A],
+			     variant->family == AF_INET6 ? 128 : 32, side == A ? ID_A : ID_B,
+			     side == A ? ID_B : ID_A, SECRET, 0);
 
-	memset(&add, 0, sizeof(add));
-	sockaddr_fill(&ss, peer, 0);
-	memcpy(&add.addr, &ss, sizeof(ss));
-	strcpy(add.alg_name, variant->alg == TCP_AUTHOPT_ALG_HMAC_SHA_1_96 ?
-	       "hmac(sha1)" : "cmac(aes128)");
-	add.prefix = variant->family == AF_INET6 ? 128 : 32;
-	add.sndid = side == A ? ID_A : ID_B;
-	add.rcvid = side == A ? ID_B : ID_A;
-	add.keylen = strlen(SECRET);
-	memcpy(add.key, SECRET, add.keylen);
-	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_AO_ADD_KEY, &add, sizeof(add)))
-		TH_LOG("%s: TCP_AO_ADD_KEY: %m", side_name(side));
+	ASSERT_EQ(0, ret) TH_LOG("%s: TCP_AO_ADD_KEY: %s", side_name(side), strerror(-ret));
 }
 
 static void set_fd(struct _test_data_conn *self, int side, int fd)

@@ -77,26 +77,6 @@ FIXTURE_TEARDOWN(uabi)
 	env_teardown(&self->e);
 }
 
-/* A key for @net/@prefix with a MAC of @maclen bytes on @fd: 0 or -errno. */
-static int ao_add_net(int fd, const char *alg, const char *net, int prefix, int sndid,
-		      int rcvid, const char *secret, int maclen)
-{
-	struct tcp_ao_add add;
-	struct sockaddr_storage ss;
-
-	memset(&add, 0, sizeof(add));
-	sockaddr_fill(&ss, net, 0);
-	memcpy(&add.addr, &ss, sizeof(ss));
-	strncpy(add.alg_name, alg, sizeof(add.alg_name) - 1);
-	add.prefix = prefix;
-	add.sndid = sndid;
-	add.rcvid = rcvid;
-	add.maclen = maclen;
-	add.keylen = strlen(secret);
-	memcpy(add.key, secret, add.keylen);
-	return setsockopt(fd, IPPROTO_TCP, TCP_AO_ADD_KEY, &add, sizeof(add)) ? -errno : 0;
-}
-
 /* A key for @peer (full-width prefix) on @fd: 0 or -errno. */
 static int ao_add(int fd, const char *alg, const char *peer, int sndid, int rcvid,
 		  const char *secret)
