@@ -18,10 +18,45 @@
 /* Both RFC 5926 algorithms truncate the MAC to 96 bits. */
 #define TCP_AUTHOPT_MACLEN		12
 #define TCPOLEN_AUTHOPT_OUTPUT		(4 + TCP_AUTHOPT_MACLEN)
+/* Upstream's ABI lets a key choose its MAC length, up to what a SYN has
+ * room for beside MSS, timestamps and window scale (20 bytes of option).
+ */
+#define TCP_AUTHOPT_MAX_MACLEN		16
 /* HMAC-SHA-512 (upstream's ABI): its traffic key is a whole digest. */
 #define TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN	64
 
 struct tcp_authopt_key_info;
+
+/* Header bytes of the option of a MAC of @maclen bytes. */
+static inline unsigned int tcp_authopt_space(u8 maclen)
+{
+	return round_up(4 + maclen, 4);
+}
+
+/**
+ * tcp_authopt_put_option() - write a TCP-AO option with its MAC zeroed
+ * @p: where the option goes, in the TCP header
+ * @keyid: KeyID
+ * @rnextkeyid: RNextKeyID
+ * @maclen: MAC length, at most %TCP_AUTHOPT_MAX_MACLEN
+ *
+ * The MAC is computed over the header with the MAC zeroed; NOPs pad the
+ * option to a 32-bit boundary, as upstream does.
+ *
+ * Return: the bytes of header the option takes, padding included.
+ */
+static inline unsigned int tcp_authopt_put_option(u8 *p, u8 keyid, u8 rnextkeyid, u8 maclen)
+{
+	unsigned int len = 4 + maclen;
+
+	p[0] = TCPOPT_AUTHOPT;
+	p[1] = len;
+	p[2] = keyid;
+	p[3] = rnextkeyid;
+	memset(p + 4, 0, maclen);
+	memset(p + len, TCPOPT_NOP, tcp_authopt_space(maclen) - len);
+	return tcp_authopt_space(maclen);
+}
 
 /**
  * enum tcp_authopt_policy - how a connection is signed, fixed when it starts
@@ -99,6 +134,7 @@ static inline void tcp_authopt_cookie_req_init(struct request_sock *req)
  * struct tcp_authopt_reply - how to sign a reply built without a full socket
  * @alg_id: &enum tcp_authopt_alg of the key
  * @exclude_opts: the key excludes TCP options from the MAC
+ * @maclen: the key's MAC length
  * @keyid: KeyID to send
  * @rnextkeyid: RNextKeyID to send
  * @sne_ref: sequence number extension of @seq_ref
@@ -111,6 +147,7 @@ static inline void tcp_authopt_cookie_req_init(struct request_sock *req)
 struct tcp_authopt_reply {
 	u8 alg_id;
 	bool exclude_opts;
+	u8 maclen;
 	u8 keyid;
 	u8 rnextkeyid;
 	u32 sne_ref;
@@ -124,12 +161,12 @@ struct tcp_authopt_reply {
 };
 
 struct tcp_authopt_key_info *tcp_authopt_select_key(struct sock *sk, u8 *keyid,
-						    u8 *rnextkeyid);
+						    u8 *rnextkeyid, u8 *maclen);
 int tcp_authopt_hash(struct sock *sk, struct sk_buff *skb,
 		     const struct tcp_authopt_key_info *key, u8 *mac);
 struct tcp_authopt_key_info *tcp_authopt_synack_key(const struct sock *sk,
 						    const struct request_sock *req,
-						    u8 *keyid, u8 *rnextkeyid);
+						    u8 *keyid, u8 *rnextkeyid, u8 *maclen);
 int tcp_authopt_hash_synack(const struct request_sock *req, struct sk_buff *skb,
 			    const struct tcp_authopt_key_info *key, u8 *mac);
 int tcp_authopt_reply_prepare(const struct sock *sk, struct sk_buff *skb,

@@ -327,9 +327,16 @@ int tcp_authopt_key_specificity(const struct tcp_authopt_key_info *key)
 	return spec;
 }
 
-/* Does @key's address binding, if it has one, admit the peer @addr? */
-static bool tcp_authopt_key_admits(const struct tcp_authopt_key_info *key, int family,
-				   const void *addr)
+/**
+ * tcp_authopt_key_admits() - does a key's address binding admit a peer
+ * @key: key
+ * @family: AF_INET or AF_INET6 (IPv4-mapped addresses as AF_INET)
+ * @addr: the peer's address
+ *
+ * Return: true when @key is bound to no address or to one that has @addr.
+ */
+bool tcp_authopt_key_admits(const struct tcp_authopt_key_info *key, int family,
+			    const void *addr)
 {
 	return !tcp_authopt_key_addr_bound(key) ||
 	       (key->addr.family == family &&
@@ -630,6 +637,23 @@ bool tcp_authopt_keydb_covers(struct tcp_authopt_keydb *db, int family, const vo
 }
 
 /**
+ * tcp_authopt_keydb_retain() - delete the keys that do not apply to a connection
+ * @db: database (a socket's own, upstream's ABI)
+ * @conn: the connection
+ */
+void tcp_authopt_keydb_retain(struct tcp_authopt_keydb *db, const struct tcp_authopt_conn *conn)
+{
+	struct tcp_authopt_key_info *key;
+	struct hlist_node *n;
+
+	mutex_lock(&db->mutex);
+	hlist_for_each_entry_safe(key, n, &db->head, node)
+		if (!tcp_authopt_key_match(key, conn))
+			tcp_authopt_key_unlink(db, key);
+	mutex_unlock(&db->mutex);
+}
+
+/**
  * tcp_authopt_keydb_del() - delete the key with the identity of @ident
  * @db: database
  * @ident: identity (send_id, recv_id, bindings); its @peer is set here
@@ -896,6 +920,7 @@ struct tcp_authopt_key_info *tcp_authopt_key_from_opt(struct net *net,
 	key->send_id = opt->send_id;
 	key->recv_id = opt->recv_id;
 	key->alg_id = opt->alg;
+	key->maclen = TCP_AUTHOPT_MACLEN;
 	key->keylen = opt->keylen;
 	memcpy(key->key, opt->key, min_t(unsigned int, opt->keylen, TCP_AUTHOPT_MAXKEYLEN));
 	key->l3index = flags & TCP_AUTHOPT_KEY_IFINDEX ? opt->ifindex : 0;

@@ -143,7 +143,13 @@ struct tcp_authopt_info *tcp_authopt_info_locked(const struct sock *sk)
 	return rcu_dereference_protected(tcp_sk(sk)->authopt_info, lockdep_sock_is_held(sk));
 }
 
-static int tcp_authopt_sk_l3index(const struct sock *sk)
+/**
+ * tcp_authopt_sk_l3index() - the L3 domain (VRF) of a socket
+ * @sk: the socket
+ *
+ * Return: the ifindex of the L3 master it is bound to, 0 for the default VRF.
+ */
+int tcp_authopt_sk_l3index(const struct sock *sk)
 {
 	return l3mdev_master_ifindex_by_index(sock_net(sk), sk->sk_bound_dev_if);
 }
@@ -340,11 +346,23 @@ static void tcp_authopt_no_gso(struct sock *sk)
  * header length, as TCP does for timestamps and MD5, so that header
  * prediction matches the peer's segments (the fast path) and the cached
  * MSS leaves room for it. Only once the header length is final: the
- * SYN-ACK sets it again on the active side.
+ * SYN-ACK sets it again on the active side. The option is as long as the
+ * sending key's MAC makes it; should another key sign later,
+ * tcp_current_mss() corrects the MSS by the difference.
  */
-static void tcp_authopt_count_option(struct sock *sk)
+static void tcp_authopt_count_option(struct sock *sk, struct tcp_authopt_info *info)
 {
-	tcp_sk(sk)->tcp_header_len += TCPOLEN_AUTHOPT_OUTPUT;
+	struct tcp_authopt_keyset *ks = tcp_authopt_keyset_locked(sk, info);
+	u8 maclen = TCP_AUTHOPT_MACLEN;
+	unsigned int i;
+
+	for (i = 0; !IS_ERR(ks) && i < ks->n; i++) {
+		if (ks->keys[i]->send_id == info->send_keyid) {
+			maclen = ks->keys[i]->maclen;
+			break;
+		}
+	}
+	tcp_sk(sk)->tcp_header_len += tcp_authopt_space(maclen);
 	tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
 }
 
@@ -418,7 +436,7 @@ void tcp_authopt_synced(struct sock *sk, const struct sk_buff *skb)
 	 * and keep the slow path.
 	 */
 	if (sk->sk_state == TCP_ESTABLISHED)
-		tcp_authopt_count_option(sk);
+		tcp_authopt_count_option(sk, info);
 }
 EXPORT_SYMBOL_GPL(tcp_authopt_synced);
 
@@ -585,6 +603,7 @@ void __tcp_authopt_req_init(const struct sock *listener, struct request_sock *re
 			    const struct sk_buff *skb)
 {
 	struct tcp_request_sock *treq = tcp_rsk(req);
+	const struct tcp_authopt_info *linfo;
 	struct tcp_authopt_key_info *key;
 	struct tcp_authopt_match m;
 	struct tcp_authopt_view v;
@@ -603,6 +622,7 @@ void __tcp_authopt_req_init(const struct sock *listener, struct request_sock *re
 	treq->ao_send_id = 0;
 	treq->ao_rnext = 0;
 	rcu_read_lock();
+	linfo = rcu_dereference(tcp_sk(listener)->authopt_info);
 	tcp_authopt_view_req(&v, listener, req);
 	if (tcp_authopt_view_match(&v, &m)) {
 		/* Cannot tell whether keys apply: no SYN-ACK goes out. */
@@ -612,6 +632,9 @@ void __tcp_authopt_req_init(const struct sock *listener, struct request_sock *re
 		key = tcp_authopt_view_pick(&v, &m, &treq->ao_rnext);
 		if (key)
 			treq->ao_send_id = key->send_id;
+		/* Upstream's RNext_key: the key the SYN came with. */
+		if (key && linfo && linfo->uabi && !IS_ERR_OR_NULL(opt))
+			treq->ao_rnext = opt[2];
 	}
 	tcp_authopt_match_free(&m);
 	rcu_read_unlock();
@@ -668,11 +691,15 @@ int tcp_authopt_openreq_child(struct sock *newsk, const struct sock *listener,
 	if (info->policy != TCP_AUTHOPT_AO)
 		return 0;
 	tcp_authopt_no_gso(newsk);
-	tcp_authopt_count_option(newsk);
 	if (treq->ao_policy == TCP_AUTHOPT_AO) {
 		info->send_keyid = treq->ao_send_id;
 		info->send_rnextkeyid = treq->ao_rnext;
+		/* Upstream's child has its current and RNext keys set. */
+		if (info->uabi)
+			info->flags |= TCP_AUTHOPT_FLAG_LOCK_KEYID |
+				       TCP_AUTHOPT_FLAG_LOCK_RNEXTKEYID;
 	}
+	tcp_authopt_count_option(newsk, info);
 	opt = tcp_authopt_find_option(tcp_hdr(skb));
 	if (!IS_ERR_OR_NULL(opt))
 		tcp_authopt_record_recv(info, opt);

@@ -2,7 +2,7 @@
 /*
  * TCP-AO cryptography: traffic key derivation and MAC computation for the
  * two RFC 5926 algorithms, HMAC-SHA-1-96 and AES-128-CMAC-96, and for the
- * HMAC-SHA-2 algorithms that upstream's ABI also offers.
+ * other HMACs (SHA-2, SHA-3, RIPEMD-160, MD5) that upstream's ABI offers.
  *
  * Transforms are per CPU and used with bottom halves disabled, so the send
  * path (process context) and the receive path (softirq) never share one.
@@ -25,14 +25,26 @@
 
 #define CMAC_KEYLEN		16
 
-/* The crypto API's names, which upstream's ABI uses too. */
-static const char * const tcp_authopt_alg_names[TCP_AUTHOPT_NUM_ALGS] = {
-	[TCP_AUTHOPT_ALG_HMAC_SHA_1_96 - 1] = "hmac(sha1)",
-	[TCP_AUTHOPT_ALG_AES_128_CMAC_96 - 1] = "cmac(aes)",
-	[TCP_AUTHOPT_ALG_HMAC_SHA_224 - 1] = "hmac(sha224)",
-	[TCP_AUTHOPT_ALG_HMAC_SHA_256 - 1] = "hmac(sha256)",
-	[TCP_AUTHOPT_ALG_HMAC_SHA_384 - 1] = "hmac(sha384)",
-	[TCP_AUTHOPT_ALG_HMAC_SHA_512 - 1] = "hmac(sha512)",
+/* The crypto API's names, which upstream's ABI uses too, and the traffic
+ * key length: 20 for HMAC-SHA-1, 16 for AES-128-CMAC, a digest for the
+ * other HMACs (upstream's KDF).
+ */
+static const struct {
+	const char *name;
+	u8 keylen;
+} tcp_authopt_algs[TCP_AUTHOPT_NUM_ALGS] = {
+	[TCP_AUTHOPT_ALG_HMAC_SHA_1_96 - 1] = { "hmac(sha1)", 20 },
+	[TCP_AUTHOPT_ALG_AES_128_CMAC_96 - 1] = { "cmac(aes)", 16 },
+	[TCP_AUTHOPT_ALG_HMAC_SHA_224 - 1] = { "hmac(sha224)", 28 },
+	[TCP_AUTHOPT_ALG_HMAC_SHA_256 - 1] = { "hmac(sha256)", 32 },
+	[TCP_AUTHOPT_ALG_HMAC_SHA_384 - 1] = { "hmac(sha384)", 48 },
+	[TCP_AUTHOPT_ALG_HMAC_SHA_512 - 1] = { "hmac(sha512)", 64 },
+	[TCP_AUTHOPT_ALG_HMAC_SHA3_224 - 1] = { "hmac(sha3-224)", 28 },
+	[TCP_AUTHOPT_ALG_HMAC_SHA3_256 - 1] = { "hmac(sha3-256)", 32 },
+	[TCP_AUTHOPT_ALG_HMAC_SHA3_384 - 1] = { "hmac(sha3-384)", 48 },
+	[TCP_AUTHOPT_ALG_HMAC_SHA3_512 - 1] = { "hmac(sha3-512)", 64 },
+	[TCP_AUTHOPT_ALG_HMAC_RMD160 - 1] = { "hmac(rmd160)", 20 },
+	[TCP_AUTHOPT_ALG_HMAC_MD5 - 1] = { "hmac(md5)", 16 },
 };
 
 /* Allocated by tcp_authopt_crypto_init(); the others on first use. */
@@ -129,7 +141,7 @@ int tcp_authopt_crypto_init(void)
 		struct tcp_authopt_pcpu *p = per_cpu_ptr(pcpu, cpu);
 
 		for (i = 0; i < TCP_AUTHOPT_BASE_ALGS; i++) {
-			p->desc[i] = tcp_authopt_desc_alloc(tcp_authopt_alg_names[i]);
+			p->desc[i] = tcp_authopt_desc_alloc(tcp_authopt_algs[i].name);
 			if (IS_ERR(p->desc[i])) {
 				err = PTR_ERR(p->desc[i]);
 				goto fail;
@@ -159,10 +171,10 @@ out:
 
 /**
  * tcp_authopt_crypto_init_alg() - allocate the transforms of an algorithm
- * @alg_id: &enum tcp_authopt_alg or one of upstream's HMAC-SHA-2
+ * @alg_id: &enum tcp_authopt_alg or one of upstream's other HMACs
  *
  * After tcp_authopt_crypto_init(), before the first key of @alg_id is
- * added: the HMAC-SHA-2 transforms are made only for those who use them
+ * added: the other HMACs' transforms are made only for those who use them
  * (the hash may be a module, loaded here).
  *
  * Return: 0, -ENOENT when the crypto API has no such hash, or -ENOMEM.
@@ -185,7 +197,7 @@ int tcp_authopt_crypto_init_alg(u8 alg_id)
 	for_each_possible_cpu(cpu) {
 		if (per_cpu_ptr(pcpu, cpu)->desc[i])
 			continue;
-		desc = tcp_authopt_desc_alloc(tcp_authopt_alg_names[i]);
+		desc = tcp_authopt_desc_alloc(tcp_authopt_algs[i].name);
 		if (IS_ERR(desc)) {
 			err = PTR_ERR(desc);
 			break;
@@ -210,39 +222,27 @@ static bool tcp_authopt_alg_valid(u8 alg_id)
 
 /**
  * tcp_authopt_traffic_keylen() - traffic key length of an algorithm
- * @alg_id: &enum tcp_authopt_alg or one of upstream's HMAC-SHA-2
+ * @alg_id: &enum tcp_authopt_alg or one of upstream's other HMACs
  *
  * Return: 20 for HMAC-SHA-1, 16 for AES-128-CMAC, the digest size for
- * HMAC-SHA-2, 0 for unknown algorithms.
+ * the other HMACs, 0 for unknown algorithms.
  */
 unsigned int tcp_authopt_traffic_keylen(u8 alg_id)
 {
-	switch (alg_id) {
-	case TCP_AUTHOPT_ALG_HMAC_SHA_1_96:
-		return 20;
-	case TCP_AUTHOPT_ALG_AES_128_CMAC_96:
-		return 16;
-	case TCP_AUTHOPT_ALG_HMAC_SHA_224:
-		return 28;
-	case TCP_AUTHOPT_ALG_HMAC_SHA_256:
-		return 32;
-	case TCP_AUTHOPT_ALG_HMAC_SHA_384:
-		return 48;
-	case TCP_AUTHOPT_ALG_HMAC_SHA_512:
-		return 64;
-	}
-	return 0;
+	if (!alg_id || alg_id > TCP_AUTHOPT_NUM_ALGS)
+		return 0;
+	return tcp_authopt_algs[alg_id - 1].keylen;
 }
 
 /**
  * tcp_authopt_alg_name() - the crypto API's name of an algorithm
- * @alg_id: &enum tcp_authopt_alg or one of upstream's HMAC-SHA-2
+ * @alg_id: &enum tcp_authopt_alg or one of upstream's other HMACs
  *
  * Return: the name (upstream's TCP_AO_GET_KEYS reports it), or "".
  */
 const char *tcp_authopt_alg_name(u8 alg_id)
 {
-	return tcp_authopt_alg_valid(alg_id) ? tcp_authopt_alg_names[alg_id - 1] : "";
+	return tcp_authopt_alg_valid(alg_id) ? tcp_authopt_algs[alg_id - 1].name : "";
 }
 
 /**
@@ -261,7 +261,7 @@ int tcp_authopt_alg_by_name(const char *name)
 	if (!strcmp(name, "cmac(aes128)"))
 		return TCP_AUTHOPT_ALG_AES_128_CMAC_96;
 	for (i = 0; i < TCP_AUTHOPT_NUM_ALGS; i++)
-		if (!strcmp(name, tcp_authopt_alg_names[i]))
+		if (!strcmp(name, tcp_authopt_algs[i].name))
 			return i + 1;
 	return -ENOENT;
 }
@@ -482,6 +482,7 @@ static int tcp_authopt_mac_hdr(struct tcp_authopt_pcpu *p, u8 alg_id, const u8 *
 	struct shash_desc *desc;
 	struct tcphdr *th = (struct tcphdr *)p->hdr;
 	__be32 sne_be = htonl(sne);
+	unsigned int maclen;
 	const u8 *ao;
 	int err;
 
@@ -489,7 +490,13 @@ static int tcp_authopt_mac_hdr(struct tcp_authopt_pcpu *p, u8 alg_id, const u8 *
 	ao = tcp_authopt_find_option(th);
 	if (IS_ERR_OR_NULL(ao))
 		return -EINVAL;
-	memset((u8 *)ao + 4, 0, TCP_AUTHOPT_MACLEN);
+	/* The option's length says how much of the digest (as long as the
+	 * traffic key, for every algorithm) is the MAC.
+	 */
+	maclen = ao[1] - 4;
+	if (maclen > TCP_AUTHOPT_MAX_MACLEN || maclen > tcp_authopt_traffic_keylen(alg_id))
+		return -EINVAL;
+	memset((u8 *)ao + 4, 0, maclen);
 
 	desc = tcp_authopt_mac_start(p, alg_id, traffic_key, hs);
 	if (IS_ERR(desc))
@@ -530,14 +537,14 @@ static int tcp_authopt_mac_hdr(struct tcp_authopt_pcpu *p, u8 alg_id, const u8 *
 
 	if (exclude_opts)
 		err = crypto_shash_update(desc, p->hdr, sizeof(*th)) ?:
-		      crypto_shash_update(desc, ao, TCPOLEN_AUTHOPT_OUTPUT);
+		      crypto_shash_update(desc, ao, ao[1]);
 	else
 		err = crypto_shash_update(desc, p->hdr, hlen);
 	if (!err && skb)
 		err = tcp_authopt_hash_skb(desc, skb, off);
 	err = err ?: tcp_authopt_mac_finish(desc, hs, out);
 	if (!err)
-		memcpy(mac, out, TCP_AUTHOPT_MACLEN);
+		memcpy(mac, out, maclen);
 	memzero_explicit(out, sizeof(out));
 	return err;
 }
@@ -554,7 +561,7 @@ static int tcp_authopt_mac_hdr(struct tcp_authopt_pcpu *p, u8 alg_id, const u8 *
  * @daddr: destination address
  * @skb: segment; its transport header is the TCP header, which must carry
  *	a TCP-AO option, and the segment runs to the end of the skb
- * @mac: output, %TCP_AUTHOPT_MACLEN bytes
+ * @mac: output, as many bytes as the TCP-AO option has room for
  *
  * The input is SNE, pseudo-header, TCP header with checksum and MAC zeroed
  * (RFC 5925 5.1) and the payload, paged data included.
@@ -604,7 +611,7 @@ out:
  * @saddr: source address
  * @daddr: destination address
  * @th: TCP header with its options, carrying a TCP-AO option
- * @mac: output, %TCP_AUTHOPT_MACLEN bytes
+ * @mac: output, as many bytes as the TCP-AO option has room for
  *
  * For replies built in a buffer (RST and ACK without a full socket).
  *

@@ -149,7 +149,8 @@ static enum skb_drop_reason tcp_authopt_rx_stock(const struct sock *sk, struct s
 
 	if (flags & TCP_AUTHOPT_FLAG_REJECT_UNEXPECTED) {
 		opt = tcp_authopt_find_option(tcp_hdr(skb));
-		if (!IS_ERR_OR_NULL(opt))
+		/* Our ABI's option: what its keys would send (16 bytes). */
+		if (!IS_ERR_OR_NULL(opt) && opt[1] == TCPOLEN_AUTHOPT_OUTPUT)
 			return tcp_authopt_drop(sock_net(sk), skb,
 						SKB_DROP_REASON_TCP_AUTHOPT_UNEXPECTED);
 	}
@@ -209,7 +210,7 @@ static enum skb_drop_reason tcp_authopt_rx_mac(struct net *net, struct sk_buff *
 					       u32 peer_isn, u32 our_isn, u32 sne,
 					       const struct tcp_authopt_tkeys *tkeys)
 {
-	u8 tkey[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN], mac[TCP_AUTHOPT_MACLEN];
+	u8 tkey[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN], mac[TCP_AUTHOPT_MAX_MACLEN];
 	struct tcp_authopt_key_info *key;
 	struct tcp_authopt_flow f;
 	int i, err;
@@ -219,7 +220,10 @@ static enum skb_drop_reason tcp_authopt_rx_mac(struct net *net, struct sk_buff *
 		return tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_KEYNOTFOUND);
 	key = rx->keys[i];
 	tcp_authopt_flow_skb(skb, &f);
-	if (tkeys) {
+	/* A MAC of another length than the key's cannot be its MAC. */
+	if (opt[1] != 4 + key->maclen) {
+		err = -EBADMSG;
+	} else if (tkeys) {
 		err = tcp_authopt_flow_mac(key, tkeys[i].recv_other.key, &tkeys[i].recv_other.hmac,
 					   sne, &f, skb, mac);
 	} else {
@@ -227,7 +231,7 @@ static enum skb_drop_reason tcp_authopt_rx_mac(struct net *net, struct sk_buff *
 		      tcp_authopt_flow_mac(key, tkey, NULL, sne, &f, skb, mac);
 		memzero_explicit(tkey, sizeof(tkey));
 	}
-	if (err || crypto_memneq(mac, opt + 4, TCP_AUTHOPT_MACLEN)) {
+	if (err || crypto_memneq(mac, opt + 4, key->maclen)) {
 		if (key->counted)
 			atomic64_inc(&key->pkt_bad);
 		return tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_FAILURE);
@@ -239,7 +243,8 @@ static enum skb_drop_reason tcp_authopt_rx_mac(struct net *net, struct sk_buff *
 	return SKB_NOT_DROPPED_YET;
 }
 
-/* Under TCP-AO: the option must be there, well formed and alone. An MD5
+/* Under TCP-AO: the option must be there, well formed and alone; under our
+ * ABI 16 bytes long, as both RFC 5926 algorithms make it. An MD5
  * signature instead is, under upstream's ABI (@uabi), the MD5 drop that
  * upstream counts for it (TCPMD5Unexpected: the socket has no MD5 key for
  * a peer with a TCP-AO key) rather than a missing TCP-AO option.
@@ -250,7 +255,7 @@ static const u8 *tcp_authopt_rx_option(struct net *net, struct sk_buff *skb, boo
 	const struct tcphdr *th = tcp_hdr(skb);
 	const u8 *opt = tcp_authopt_find_option(th);
 
-	if (IS_ERR(opt)) {
+	if (IS_ERR(opt) || (opt && !uabi && opt[1] != TCPOLEN_AUTHOPT_OUTPUT)) {
 		*reason = tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_MALFORMED);
 	} else if (opt && tcp_authopt_has_md5(th)) {
 		*reason = tcp_authopt_drop(net, skb, SKB_DROP_REASON_TCP_AUTHOPT_MD5_AND_AO);
@@ -406,8 +411,11 @@ enum skb_drop_reason tcp_authopt_inbound(struct sock *sk, struct request_sock *r
 		goto out;
 	if (track)
 		tcp_authopt_ext_advance(&info->rcv_ext, ext);
-	if (sk->sk_state != TCP_TIME_WAIT)
+	if (sk->sk_state != TCP_TIME_WAIT) {
 		tcp_authopt_record_recv(info, opt);
+		if (uabi)
+			tcp_authopt_uabi_rnext_request(info, rx.keys, rx.nkeys, opt[3]);
+	}
 out:
 	if (uabi) {
 		if (reason)

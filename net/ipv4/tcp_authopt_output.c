@@ -23,6 +23,7 @@
  * @sk: full socket, locked
  * @keyid: output, the KeyID to send
  * @rnextkeyid: output, the RNextKeyID to send
+ * @maclen: output, the key's MAC length (the default one without a key)
  *
  * Decides the connection's policy at its first segment (our SYN).
  *
@@ -32,13 +33,14 @@
  * -ENOMEM when the keys could not be looked up.
  */
 struct tcp_authopt_key_info *tcp_authopt_select_key(struct sock *sk, u8 *keyid,
-						    u8 *rnextkeyid)
+						    u8 *rnextkeyid, u8 *maclen)
 {
 	struct tcp_authopt_info *info = tcp_authopt_info_locked(sk);
 	struct tcp_authopt_keyset *ks;
 	struct tcp_authopt_key_info *key;
 	u32 ids;
 
+	*maclen = TCP_AUTHOPT_MACLEN;
 	if (!info)
 		return NULL;
 	switch (tcp_authopt_policy(sk, info)) {
@@ -62,6 +64,7 @@ struct tcp_authopt_key_info *tcp_authopt_select_key(struct sock *sk, u8 *keyid,
 	if (!key)
 		return ERR_PTR(-ENOKEY);
 	*keyid = key->send_id;
+	*maclen = key->maclen;
 	*rnextkeyid = tcp_authopt_rnext(key, info->flags, info->send_rnextkeyid);
 	WRITE_ONCE(info->send_keyid, *keyid);
 	WRITE_ONCE(info->send_rnextkeyid, *rnextkeyid);
@@ -126,6 +129,7 @@ EXPORT_SYMBOL_GPL(tcp_authopt_hash);
  * @req: request socket
  * @keyid: output, the KeyID to send
  * @rnextkeyid: output, the RNextKeyID to send
+ * @maclen: output, the key's MAC length (the default one without a key)
  *
  * The key chosen when the SYN came (honouring its RNextKeyID), while it
  * may sign. Caller holds rcu_read_lock() until the SYN-ACK is signed.
@@ -135,12 +139,13 @@ EXPORT_SYMBOL_GPL(tcp_authopt_hash);
  */
 struct tcp_authopt_key_info *tcp_authopt_synack_key(const struct sock *sk,
 						    const struct request_sock *req,
-						    u8 *keyid, u8 *rnextkeyid)
+						    u8 *keyid, u8 *rnextkeyid, u8 *maclen)
 {
 	struct tcp_authopt_key_info *key = NULL;
 	struct tcp_authopt_match m;
 	struct tcp_authopt_view v;
 
+	*maclen = TCP_AUTHOPT_MACLEN;
 	if (tcp_rsk(req)->ao_policy != TCP_AUTHOPT_AO)
 		return NULL;
 	tcp_authopt_view_req(&v, sk, req);
@@ -150,6 +155,7 @@ struct tcp_authopt_key_info *tcp_authopt_synack_key(const struct sock *sk,
 	if (!key)
 		return ERR_PTR(-ENOKEY);
 	*keyid = key->send_id;
+	*maclen = key->maclen;
 	return key;
 }
 EXPORT_SYMBOL_GPL(tcp_authopt_synack_key);
@@ -299,6 +305,7 @@ int tcp_authopt_reply_prepare(const struct sock *sk, struct sk_buff *skb,
 	}
 	r->alg_id = key->alg_id;
 	r->exclude_opts = key->flags & TCP_AUTHOPT_KEY_EXCLUDE_OPTS;
+	r->maclen = key->maclen;
 	r->keyid = key->send_id;
 	r->sne_ref = v.snd_ext >> 32;
 	r->seq_ref = (u32)v.snd_ext;
@@ -318,21 +325,17 @@ EXPORT_SYMBOL_GPL(tcp_authopt_reply_prepare);
  * tcp_authopt_reply_sign() - put a signed TCP-AO option on a reply
  * @r: from tcp_authopt_reply_prepare() returning 1; its traffic key is wiped
  * @th: the reply's TCP header, complete, its doff counting the option
- * @opt: where the %TCPOLEN_AUTHOPT_OUTPUT bytes of the option go
+ * @opt: where the option goes: tcp_authopt_space() of @r->maclen bytes
  */
 void tcp_authopt_reply_sign(struct tcp_authopt_reply *r, struct tcphdr *th, u8 *opt)
 {
 	u32 sne = tcp_authopt_compute_sne(r->sne_ref, r->seq_ref, ntohl(th->seq));
 
-	opt[0] = TCPOPT_AUTHOPT;
-	opt[1] = TCPOLEN_AUTHOPT_OUTPUT;
-	opt[2] = r->keyid;
-	opt[3] = r->rnextkeyid;
-	memset(opt + 4, 0, TCP_AUTHOPT_MACLEN);
+	tcp_authopt_put_option(opt, r->keyid, r->rnextkeyid, r->maclen);
 	/* Cannot fail for a key that was accepted; a zero MAC is dropped anyway. */
 	if (tcp_authopt_calc_mac_hdr(r->alg_id, r->traffic_key, r->exclude_opts, sne,
 				     r->family, &r->saddr, &r->daddr, th, opt + 4))
-		memset(opt + 4, 0, TCP_AUTHOPT_MACLEN);
+		memset(opt + 4, 0, r->maclen);
 	memzero_explicit(r->traffic_key, sizeof(r->traffic_key));
 }
 EXPORT_SYMBOL_GPL(tcp_authopt_reply_sign);

@@ -76,6 +76,8 @@ struct tcp_authopt_peer {
  * @keylen: length of @key, 0 to %TCP_AUTHOPT_MAXKEYLEN
  * @key: master key
  * @prefixlen: address bits to match (full width for ADDR_BIND without PREFIXLEN)
+ * @maclen: MAC length: %TCP_AUTHOPT_MACLEN but for upstream's ABI, whose
+ *	keys choose theirs (up to %TCP_AUTHOPT_MAX_MACLEN)
  * @l3index: L3 master ifindex for IFINDEX, 0 for the default VRF
  * @addr: peer address or prefix, AF_INET or AF_INET6; an IPv4-mapped IPv6
  *	address is stored as the IPv4 address it names
@@ -114,6 +116,7 @@ struct tcp_authopt_key_info {
 	u8 keylen;
 	u8 key[TCP_AUTHOPT_MAXKEYLEN];
 	u8 prefixlen;
+	u8 maclen;
 	int l3index;
 	union tcp_authopt_key_addr addr;
 	u64 send_begin;
@@ -211,14 +214,20 @@ struct tcp_authopt_match {
 };
 
 /* Algorithms beyond &enum tcp_authopt_alg, for keys of upstream's ABI
- * only: HMAC with the SHA-2 hashes, 96-bit MACs, traffic keys of a whole
+ * only: HMAC with the crypto API's other hashes, traffic keys of a whole
  * digest (upstream's KDF, RFC 5926 3.1.1.1 with L = the digest size).
  */
 #define TCP_AUTHOPT_ALG_HMAC_SHA_224	3
 #define TCP_AUTHOPT_ALG_HMAC_SHA_256	4
 #define TCP_AUTHOPT_ALG_HMAC_SHA_384	5
 #define TCP_AUTHOPT_ALG_HMAC_SHA_512	6
-#define TCP_AUTHOPT_NUM_ALGS		6
+#define TCP_AUTHOPT_ALG_HMAC_SHA3_224	7
+#define TCP_AUTHOPT_ALG_HMAC_SHA3_256	8
+#define TCP_AUTHOPT_ALG_HMAC_SHA3_384	9
+#define TCP_AUTHOPT_ALG_HMAC_SHA3_512	10
+#define TCP_AUTHOPT_ALG_HMAC_RMD160	11
+#define TCP_AUTHOPT_ALG_HMAC_MD5	12
+#define TCP_AUTHOPT_NUM_ALGS		12
 
 /**
  * struct tcp_authopt_hmac_state - an HMAC-SHA-1 key, ready to resume
@@ -390,9 +399,12 @@ int tcp_authopt_keydb_copy(struct tcp_authopt_keydb *dst, struct tcp_authopt_key
 			   const struct tcp_authopt_conn *conn, gfp_t gfp);
 bool tcp_authopt_keydb_covers(struct tcp_authopt_keydb *db, int family, const void *addr,
 			      int l3index);
+void tcp_authopt_keydb_retain(struct tcp_authopt_keydb *db, const struct tcp_authopt_conn *conn);
 int tcp_authopt_keydb_del(struct tcp_authopt_keydb *db,
 			  struct tcp_authopt_key_info *ident);
 void tcp_authopt_key_put(struct tcp_authopt_key_info *key);
+bool tcp_authopt_key_admits(const struct tcp_authopt_key_info *key, int family,
+			    const void *addr);
 bool tcp_authopt_key_match(const struct tcp_authopt_key_info *key,
 			   const struct tcp_authopt_conn *conn);
 int tcp_authopt_key_specificity(const struct tcp_authopt_key_info *key);
@@ -427,6 +439,9 @@ int tcp_authopt_uabi_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 int tcp_authopt_uabi_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 				sockptr_t optlen, int len);
 void tcp_authopt_uabi_count(struct tcp_authopt_uabi *u, enum skb_drop_reason reason);
+void tcp_authopt_uabi_rnext_request(struct tcp_authopt_info *info,
+				    struct tcp_authopt_key_info * const *keys, unsigned int n,
+				    u8 rnext);
 int tcp_authopt_uabi_child(struct sock *newsk, struct tcp_authopt_info *info,
 			   struct tcp_authopt_uabi *lu);
 #ifdef CONFIG_FAIL_TCP_AUTHOPT
@@ -465,6 +480,7 @@ int tcp_authopt_calc_mac_hdr(u8 alg_id, const u8 *traffic_key, bool exclude_opts
 const u8 *tcp_authopt_find_option(const struct tcphdr *th);
 bool tcp_authopt_has_md5(const struct tcphdr *th);
 bool tcp_authopt_sk_is_v4(const struct sock *sk);
+int tcp_authopt_sk_l3index(const struct sock *sk);
 void tcp_authopt_flow_sk(const struct sock *sk, struct tcp_authopt_flow *f);
 void tcp_authopt_flow_req(const struct request_sock *req, struct tcp_authopt_flow *f);
 void tcp_authopt_flow_skb(const struct sk_buff *skb, struct tcp_authopt_flow *f);

@@ -288,18 +288,19 @@ static void test_kdf_key_lengths(struct kunit *test)
 					      tcp_authopt_kdf_test_context, 20, key), -EINVAL);
 }
 
-/* Upstream's HMAC-SHA-2 algorithms: traffic key (a whole digest) and MAC of
- * RFC 9235 packets, against the independent Python implementation. Their
- * transforms exist only once tcp_authopt_crypto_init_alg() made them.
+/* Upstream's other HMACs (SHA-2, SHA-3, RIPEMD-160, MD5): traffic key (a
+ * whole digest) and MAC of RFC 9235 packets, against the independent Python
+ * implementation. Their transforms exist only once
+ * tcp_authopt_crypto_init_alg() made them.
  */
-static void test_sha2_keys_and_macs(struct kunit *test)
+static void test_hmac_keys_and_macs(struct kunit *test)
 {
 	u8 key[TCP_AUTHOPT_MAX_TRAFFIC_KEYLEN], mac[TCP_AUTHOPT_MACLEN];
 	unsigned int i, thoff;
 	const u8 *saddr, *daddr;
 
-	for (i = 0; i < ARRAY_SIZE(tcp_authopt_sha2_vectors); i++) {
-		const struct tcp_authopt_test_sha2 *s = &tcp_authopt_sha2_vectors[i];
+	for (i = 0; i < ARRAY_SIZE(tcp_authopt_hmac_vectors); i++) {
+		const struct tcp_authopt_test_hmac *s = &tcp_authopt_hmac_vectors[i];
 		const struct tcp_authopt_test_vector *v = vec(s->vector);
 		struct sk_buff *skb;
 
@@ -323,7 +324,8 @@ static void test_sha2_keys_and_macs(struct kunit *test)
 			TCP_AUTHOPT_ALG_HMAC_SHA_256);
 	KUNIT_EXPECT_EQ(test, tcp_authopt_alg_by_name("cmac(aes128)"),
 			TCP_AUTHOPT_ALG_AES_128_CMAC_96);
-	KUNIT_EXPECT_EQ(test, tcp_authopt_alg_by_name("hmac(md5)"), -ENOENT);
+	KUNIT_EXPECT_EQ(test, tcp_authopt_alg_by_name("hmac(md5)"), TCP_AUTHOPT_ALG_HMAC_MD5);
+	KUNIT_EXPECT_EQ(test, tcp_authopt_alg_by_name("hmac(sha0)"), -ENOENT);
 }
 
 /* RFC 5926 3.1.1.2: an AES-128-CMAC master key that is not 16 bytes long is
@@ -433,11 +435,14 @@ static void test_find_option(struct kunit *test)
 		0, 0, 0, 0, 29, 16, 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
 		12,
 	};
+	/* MACs of 11 and 13 bytes: the key, not the parser, decides. */
 	static const u8 short_len[] = { 29, 15, 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0 };
 	static const u8 long_len[] = {
 		29, 17, 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0, 0, 0,
 		0,
 	};
+	static const u8 mac1_nops[] = { 29, 5, 5, 0, 1, 1, 1, 1 };
+	static const u8 no_mac[] = { 29, 4, 5, 0 };
 	static const u8 truncated[] = { 1, 1, 1, 1, 29, 16, 5, 0 };
 	static const u8 zero_size[] = {
 		8, 0, 0, 0, 29, 16, 5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
@@ -460,10 +465,16 @@ static void test_find_option(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, parse_opts(test, none, sizeof(none)));
 	KUNIT_EXPECT_NULL(test, parse_opts(test, none, 0));
 	KUNIT_EXPECT_NULL(test, parse_opts(test, eol_first, sizeof(eol_first)));
-	KUNIT_EXPECT_PTR_EQ(test, parse_opts(test, short_len, sizeof(short_len)),
-			    ERR_PTR(-EINVAL));
-	KUNIT_EXPECT_PTR_EQ(test, parse_opts(test, long_len, sizeof(long_len)),
-			    ERR_PTR(-EINVAL));
+	opt = parse_opts(test, short_len, sizeof(short_len));
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(opt));
+	KUNIT_EXPECT_EQ(test, opt[1], 15);
+	opt = parse_opts(test, long_len, sizeof(long_len));
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(opt));
+	KUNIT_EXPECT_EQ(test, opt[1], 17);
+	opt = parse_opts(test, mac1_nops, sizeof(mac1_nops));
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(opt));
+	KUNIT_EXPECT_EQ(test, opt[1], 5);
+	KUNIT_EXPECT_PTR_EQ(test, parse_opts(test, no_mac, sizeof(no_mac)), ERR_PTR(-EINVAL));
 	KUNIT_EXPECT_PTR_EQ(test, parse_opts(test, truncated, sizeof(truncated)),
 			    ERR_PTR(-EINVAL));
 	KUNIT_EXPECT_PTR_EQ(test, parse_opts(test, zero_size, sizeof(zero_size)),
@@ -984,7 +995,7 @@ static struct kunit_case tcp_authopt_crypto_cases[] = {
 	KUNIT_CASE(test_kdf_key_lengths),
 	KUNIT_CASE(test_aes_kdf_reduction),
 	KUNIT_CASE(test_cmac_key_kept),
-	KUNIT_CASE(test_sha2_keys_and_macs),
+	KUNIT_CASE(test_hmac_keys_and_macs),
 	KUNIT_CASE(test_sne_rfc9187),
 	KUNIT_CASE(test_sne_ext_rfc9187),
 	KUNIT_CASE(test_sne_wrap),

@@ -283,6 +283,24 @@ static void tcp_authopt_uabi_select(struct tcp_authopt_info *info, bool set_curr
 	}
 }
 
+/* A socket that has a peer takes no key for another one, nor once it is
+ * connected a key for a VRF it is not bound to (upstream's EINVAL): such a
+ * key could never sign or verify its segments.
+ */
+static bool tcp_authopt_uabi_other_peer(const struct sock *sk,
+					const struct tcp_authopt_key_info *key, int ifindex)
+{
+	struct tcp_authopt_flow f;
+
+	if (ifindex && READ_ONCE(sk->sk_bound_dev_if) != ifindex &&
+	    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		return true;
+	tcp_authopt_flow_sk(sk, &f);
+	if (f.family == AF_INET ? !f.daddr.v4.s_addr : ipv6_addr_any(&f.daddr.v6))
+		return false;
+	return !tcp_authopt_key_admits(key, f.family, &f.daddr);
+}
+
 /* Has the socket a TCP-MD5 key for the address of @key (socket locked)?
  * A TCP-AO key bound to no VRF conflicts with MD5 keys in any: 6.1 has no
  * lookup across L3 domains, so each VRF an MD5 key is bound to is asked.
@@ -343,20 +361,24 @@ static int tcp_authopt_uabi_add(struct sock *sk, sockptr_t optval)
 	if (cmd.reserved || cmd.reserved2 || cmd.keylen > TCP_AO_MAXKEYLEN ||
 	    (cmd.keyflags & ~(TCP_AO_KEYF_IFINDEX | TCP_AO_KEYF_EXCLUDE_OPT)))
 		goto out_wipe;
-	/* A MAC the option space cannot carry (kind, length, KeyIDs: 4 bytes). */
+	/* 0 is RFC 5925's usual 96 bits. A SYN must have room for the option
+	 * beside MSS, timestamps and window scale, as upstream requires.
+	 */
+	if (!cmd.maclen)
+		cmd.maclen = TCP_AUTHOPT_MACLEN;
 	err = -EMSGSIZE;
-	if (4 + cmd.maclen > MAX_TCP_OPTION_SPACE)
+	if (cmd.maclen > TCP_AUTHOPT_MAX_MACLEN)
 		goto out_wipe;
-	/* Only the 12-byte MAC of RFC 5926 so far: the option is 16 bytes. */
 	err = -EINVAL;
-	if (cmd.maclen && cmd.maclen != TCP_AUTHOPT_MACLEN)
-		goto out_wipe;
 	cmd.alg_name[sizeof(cmd.alg_name) - 1] = '\0';
 	alg = tcp_authopt_alg_by_name(cmd.alg_name);
 	if (alg < 0) {
 		err = alg;
 		goto out_wipe;
 	}
+	/* The MAC is a prefix of one digest (as long as a traffic key). */
+	if (cmd.maclen > tcp_authopt_traffic_keylen(alg))
+		goto out_wipe;
 	/* The crypto API's "cmac(aes)": no RFC 5926 key reduction there. */
 	if (!strcmp(cmd.alg_name, "cmac(aes)") && cmd.keylen != 16)
 		goto out_wipe;
@@ -380,7 +402,12 @@ static int tcp_authopt_uabi_add(struct sock *sk, sockptr_t optval)
 	if (IS_ERR(key))
 		return PTR_ERR(key);
 	key->alg_id = alg;
+	key->maclen = cmd.maclen;
 	key->counted = true;
+	err = -EINVAL;
+	if (tcp_authopt_uabi_other_peer(sk, key,
+					cmd.keyflags & TCP_AO_KEYF_IFINDEX ? cmd.ifindex : 0))
+		goto out_put;
 	err = tcp_authopt_crypto_init() ?: tcp_authopt_crypto_init_alg(alg);
 	if (err)
 		goto out_put;
@@ -639,6 +666,63 @@ int tcp_authopt_md5_check(const struct sock *sk, const union tcp_md5_addr *addr,
 	return 0;
 }
 
+/* Upstream's Current_key and RNext_key when none was set: the key added
+ * last of those for the peer (applications may depend on that choice).
+ */
+static void tcp_authopt_uabi_default_keys(struct tcp_authopt_info *info,
+					  const struct tcp_authopt_keyset *ks)
+{
+	struct tcp_authopt_key_info *key, *newest = NULL;
+	unsigned int i;
+
+	if ((info->flags & TCP_AUTHOPT_FLAG_LOCK_KEYID) &&
+	    (info->flags & TCP_AUTHOPT_FLAG_LOCK_RNEXTKEYID))
+		return;
+	mutex_lock(&info->uabi->db.mutex);
+	/* Newest first: keys are added at the head. */
+	hlist_for_each_entry(key, &info->uabi->db.head, node) {
+		for (i = 0; i < ks->n && !newest; i++)
+			if (ks->keys[i] == key)
+				newest = key;
+		if (newest)
+			break;
+	}
+	mutex_unlock(&info->uabi->db.mutex);
+	if (newest)
+		tcp_authopt_uabi_select(info, !(info->flags & TCP_AUTHOPT_FLAG_LOCK_KEYID),
+					newest->send_id,
+					!(info->flags & TCP_AUTHOPT_FLAG_LOCK_RNEXTKEYID),
+					newest->recv_id);
+}
+
+/**
+ * tcp_authopt_uabi_rnext_request() - the peer asks for another send key
+ * @info: state of a full socket using upstream's ABI
+ * @keys: the keys that apply to its connection
+ * @n: their number
+ * @rnext: the RNextKeyID of a segment that verified
+ *
+ * As upstream does, the key the peer names becomes the current key when
+ * the socket has one, even one set with TCP_AO_INFO since.
+ */
+void tcp_authopt_uabi_rnext_request(struct tcp_authopt_info *info,
+				    struct tcp_authopt_key_info * const *keys, unsigned int n,
+				    u8 rnext)
+{
+	unsigned int i;
+
+	/* Without a current key the peer's request decides anyway. */
+	if (!(READ_ONCE(info->flags) & TCP_AUTHOPT_FLAG_LOCK_KEYID) ||
+	    READ_ONCE(info->send_keyid) == rnext)
+		return;
+	for (i = 0; i < n; i++) {
+		if (keys[i]->send_id == rnext) {
+			WRITE_ONCE(info->send_keyid, rnext);
+			return;
+		}
+	}
+}
+
 /**
  * tcp_authopt_connect_check() - upstream's rules for connect()
  * @sk: socket, locked, its addresses set
@@ -647,7 +731,8 @@ int tcp_authopt_md5_check(const struct sock *sk, const union tcp_md5_addr *addr,
  * of TCP-AO and TCP-MD5 applies: a peer with both (or an MD5 key under
  * ao_required) is ambiguous, and a peer with neither would get an
  * unsigned connection from a socket set up for TCP-AO. A peer with an MD5
- * key only gets TCP-MD5.
+ * key only gets TCP-MD5. Keys for other peers are deleted; current and
+ * RNext keys not set by then are the key added last.
  *
  * Return: 0 or -EKEYREJECTED (or -ENOMEM).
  */
@@ -655,6 +740,8 @@ int tcp_authopt_connect_check(struct sock *sk)
 {
 	struct tcp_authopt_info *info = tcp_authopt_info_locked(sk);
 	struct tcp_authopt_keyset *ks;
+	struct tcp_authopt_conn conn;
+	struct tcp_authopt_flow f;
 	bool md5 = false;
 
 	if (!info || !info->uabi)
@@ -667,7 +754,17 @@ int tcp_authopt_connect_check(struct sock *sk)
 		return PTR_ERR(ks);
 	if (md5)
 		return ks->n || READ_ONCE(info->uabi->ao_required) ? -EKEYREJECTED : 0;
-	return ks->n ? 0 : -EKEYREJECTED;
+	if (!ks->n)
+		return -EKEYREJECTED;
+	/* As upstream: the keys for other peers go, they can never apply. */
+	tcp_authopt_flow_sk(sk, &f);
+	tcp_authopt_conn_from_flow(&f, true, tcp_authopt_sk_l3index(sk), &conn);
+	tcp_authopt_keydb_retain(&info->uabi->db, &conn);
+	ks = tcp_authopt_keyset_locked(sk, info);
+	if (IS_ERR(ks))
+		return PTR_ERR(ks);
+	tcp_authopt_uabi_default_keys(info, ks);
+	return 0;
 }
 
 /* Does @key pass the filter of a TCP_AO_GET_KEYS request? */
@@ -703,7 +800,7 @@ static void tcp_authopt_uabi_key_out(const struct tcp_authopt_info *info,
 	out->sndid = key->send_id;
 	out->rcvid = key->recv_id;
 	out->prefix = key->prefixlen;
-	out->maclen = TCP_AUTHOPT_MACLEN;
+	out->maclen = key->maclen;
 	/* As upstream: the socket's owner installed the key and reads it
 	 * back. Upstream keeps an AES-128-CMAC key of another length than
 	 * 16 reduced to 16 bytes (RFC 5926 3.1.1.2) and reports that; the

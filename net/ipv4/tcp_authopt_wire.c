@@ -36,7 +36,8 @@ static int tcp_authopt_scan_options(const struct tcphdr *th, const u8 **ao, bool
 		if (size < 2 || size > len)
 			return -EINVAL;
 		if (kind == TCPOPT_AUTHOPT) {
-			if (*ao || size != TCPOLEN_AUTHOPT_OUTPUT)
+			/* Any MAC length (RFC 5925 2.2): the key decides. */
+			if (*ao || size <= 4)
 				return -EINVAL;
 			*ao = opt;
 		} else if (kind == TCPOPT_MD5SIG) {
@@ -54,7 +55,8 @@ static int tcp_authopt_scan_options(const struct tcphdr *th, const u8 **ao, bool
  *
  * Return: the option (kind, length, KeyID, RNextKeyID, MAC), NULL when
  * there is none, ERR_PTR(-EINVAL) when the options are malformed, the
- * TCP-AO length is not %TCPOLEN_AUTHOPT_OUTPUT, or TCP-AO appears twice.
+ * TCP-AO option has no MAC, or TCP-AO appears twice. Whether its length
+ * fits the key is the caller's to check.
  */
 const u8 *tcp_authopt_find_option(const struct tcphdr *th)
 {
@@ -223,7 +225,7 @@ int tcp_authopt_flow_kdf(const struct tcp_authopt_key_info *key,
  * @sne: sequence number extension of the segment
  * @f: the direction, for the pseudo-header
  * @skb: the segment
- * @mac: output, %TCP_AUTHOPT_MACLEN bytes
+ * @mac: output, the key's MAC length (the segment's option has as much room)
  *
  * Return: 0 or a negative errno.
  */

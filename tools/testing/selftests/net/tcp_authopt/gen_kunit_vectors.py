@@ -106,25 +106,27 @@ struct tcp_authopt_test_kdf {
 };
 
 /**
- * struct tcp_authopt_test_sha2 - an HMAC-SHA-2 algorithm of upstream's ABI
+ * struct tcp_authopt_test_hmac - another HMAC algorithm of upstream's ABI
  *	on the packet of an RFC 9235 vector
- * @alg: 3 to 6, HMAC-SHA-224 to HMAC-SHA-512 (the kernel's internal ids)
+ * @alg: 3 to 12, HMAC-SHA-224 to HMAC-MD5 (the kernel's internal ids)
  * @vector: index in tcp_authopt_rfc9235_vectors[]: packet, KDF context
  * @traffic_key: derived from tcp_authopt_rfc9235_mkt and that context
  * @traffic_key_len: the digest size
  * @mac: the packet's MAC with @traffic_key
  */
-struct tcp_authopt_test_sha2 {
+struct tcp_authopt_test_hmac {
 	u8 alg;
 	u32 vector;
-	u8 traffic_key[TCP_AUTHOPT_TEST_SHA2_KEY_MAX];
+	u8 traffic_key[TCP_AUTHOPT_TEST_HMAC_KEY_MAX];
 	u32 traffic_key_len;
 	u8 mac[TCP_AUTHOPT_TEST_MAC_LEN];
 };
 """
 
 ALG_COMMENT = {1: "HMAC-SHA-1-96", 2: "AES-128-CMAC-96", 3: "HMAC-SHA-224-96",
-               4: "HMAC-SHA-256-96", 5: "HMAC-SHA-384-96", 6: "HMAC-SHA-512-96"}
+               4: "HMAC-SHA-256-96", 5: "HMAC-SHA-384-96", 6: "HMAC-SHA-512-96",
+               7: "HMAC-SHA3-224-96", 8: "HMAC-SHA3-256-96", 9: "HMAC-SHA3-384-96",
+               10: "HMAC-SHA3-512-96", 11: "HMAC-RIPEMD-160-96", 12: "HMAC-MD5-96"}
 
 
 def hex_lines(data: bytes, indent: int) -> list:
@@ -158,7 +160,7 @@ def generate() -> str:
             "#define TCP_AUTHOPT_TEST_PACKET_MAX\t"
             f"{max(len(v.packet) for v in vectors)}",
             f"#define TCP_AUTHOPT_TEST_KDF_MKT_MAX\t{len(kdf_mkt)}",
-            f"#define TCP_AUTHOPT_TEST_SHA2_KEY_MAX\t{TRAFFIC_KEY_LEN[6]}", ""]
+            f"#define TCP_AUTHOPT_TEST_HMAC_KEY_MAX\t{max(TRAFFIC_KEY_LEN.values())}", ""]
     out.append(STRUCTS)
     out += ["/* RFC 9235 s3.1: the master key \"testvector\" */"]
     out += byte_array("tcp_authopt_rfc9235_mkt", mkt)
@@ -203,15 +205,15 @@ def generate() -> str:
             out += byte_field("traffic_key", key)
             out += [f"\t\t.traffic_key_len = {len(key)},", "\t},"]
     out += ["};", ""]
-    # Upstream's HMAC-SHA-2: no RFC vectors, so the packets of two RFC 9235
+    # Upstream's other HMACs: no RFC vectors, so the packets of two RFC 9235
     # vectors (IPv4 with options, IPv6 without) signed by the reference.
     picks = [next(i for i, v in enumerate(vectors) if not v.ipv6 and v.include_options
                   and "non-SYN" in v.kind),
              next(i for i, v in enumerate(vectors) if v.ipv6 and not v.include_options
                   and "non-SYN" in v.kind)]
     out += ["/* Expected values computed by the Python reference implementation */",
-            "static const struct tcp_authopt_test_sha2 tcp_authopt_sha2_vectors[] = {"]
-    for alg in (3, 4, 5, 6):
+            "static const struct tcp_authopt_test_hmac tcp_authopt_hmac_vectors[] = {"]
+    for alg in range(3, 13):
         for i in picks:
             v = vectors[i]
             key = kdf(alg, mkt, v.kdf_context)

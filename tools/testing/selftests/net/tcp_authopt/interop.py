@@ -61,8 +61,16 @@ UPSTREAM_KEYF_EXCLUDE_OPT = 1 << 1
 ALGS = {1: ('hmac-sha1', b'hmac(sha1)'), 2: ('aes-cmac', b'cmac(aes128)'),
         # Upstream's ABI only: no alg number of ours (only a name is used).
         3: ('hmac-sha224', b'hmac(sha224)'), 4: ('hmac-sha256', b'hmac(sha256)'),
-        5: ('hmac-sha384', b'hmac(sha384)'), 6: ('hmac-sha512', b'hmac(sha512)')}
+        5: ('hmac-sha384', b'hmac(sha384)'), 6: ('hmac-sha512', b'hmac(sha512)'),
+        7: ('hmac-sha3-512', b'hmac(sha3-512)'), 8: ('hmac-rmd160', b'hmac(rmd160)'),
+        9: ('hmac-md5', b'hmac(md5)')}
 SHA2_ALGS = (3, 4, 5, 6)
+UABI_ALGS = SHA2_ALGS + (7, 8, 9)   # upstream's ABI only
+# Upstream's ABI only, both ABIs on both sides: (alg, MAC length, family,
+# client is ours). An odd length makes the option end in NOP padding.
+UABI_MACLEN_CASES = ((1, 1, 4, True), (1, 16, 6, False), (2, 16, 4, False),
+                     (4, 4, 6, True), (7, 16, 4, True), (8, 12, 6, False),
+                     (9, 8, 4, False))
 BASE_PORT = 20000
 
 # Socket options of the added cases.
@@ -169,7 +177,8 @@ def add_key(sock, args, family, case, peer_addr, which='ids'):
     else:
         prefix = 32 if family == socket.AF_INET else 128
         opt = (sockaddr(family, peer_addr) + ALGS[case['alg']][1].ljust(64, b'\0') +
-               struct.pack('=iIHBBBBBB80s', 0, 0, 0, prefix, send_id, recv_id, 12,
+               struct.pack('=iIHBBBBBB80s', 0, 0, 0, prefix, send_id, recv_id,
+                           case['maclen'],
                            UPSTREAM_KEYF_EXCLUDE_OPT if case['exclude'] else 0,
                            len(key), key))
         sock.setsockopt(socket.IPPROTO_TCP, TCP_AO_ADD_KEY, opt)
@@ -177,9 +186,8 @@ def add_key(sock, args, family, case, peer_addr, which='ids'):
 
 def add_keys(sock, args, family, case, peer_addr):
     """All keys of the case. Rollover: key 1 must be the one in use at first
-    (ours: lowest send_id; upstream: the key added last comes first; our
-    kernel under upstream's ABI picks the lowest send_id either way, so
-    the keys go in as a daemon written for upstream adds them)."""
+    (ours: lowest send_id; upstream's ABI, on either kernel: the key
+    added last comes first)."""
     if case['kind'] == 'rollover':
         order = ('ids', 'ids2') if args.abi == 'ours' else ('ids2', 'ids')
         for which in order:
@@ -934,9 +942,9 @@ def run_wrap(args, num, case, port, ctx):
 # ---------------------------------------------------------------------------
 
 
-def cases(size, sha2=False):
-    """The matrix; sha2: both machines use upstream's ABI, which has the
-    HMAC-SHA-2 algorithms: their cases come last, after the common ones."""
+def cases(size, uabi=False):
+    """The matrix; uabi: both machines use upstream's ABI, which has more
+    algorithms and MAC lengths: their cases come last, after the common ones."""
     out = []
     for alg, family, keylen, client_is_ours, exclude in itertools.product(
             (1, 2), (4, 6), (1, 16, 80), (True, False), (False, True)):
@@ -944,7 +952,7 @@ def cases(size, sha2=False):
             continue  # options excluded: one key length is enough
         out.append({
             'alg': alg, 'family': family, 'client_is_ours': client_is_ours,
-            'exclude': exclude, 'size': size, 'kind': 'xfer',
+            'exclude': exclude, 'size': size, 'kind': 'xfer', 'maclen': 12,
             'key': bytes((i * 13 + keylen) & 0xff for i in range(keylen)),
             # send_id != recv_id, and other ids in each case:
             # A (the client) sends with n, B (the server) with n + 1.
@@ -959,7 +967,7 @@ def cases(size, sha2=False):
         n = len(out)
         case = {
             'alg': alg, 'family': family, 'client_is_ours': client_is_ours,
-            'exclude': False, 'size': size, 'kind': kind,
+            'exclude': False, 'size': size, 'kind': kind, 'maclen': 12,
             'key': bytes((i * 29 + n) & 0xff for i in range(16)),
             'a_ids': (2 * n + 7, 2 * n + 8), 'b_ids': (2 * n + 8, 2 * n + 7),
             'name': (f'{ALGS[alg][0]} ipv{family} '
@@ -991,27 +999,20 @@ def cases(size, sha2=False):
     add('wrongkey', 1, 4, False, 'wrong key: no connection', 0, wrong_key=True)
     add('wrongkey', 2, 6, True, 'wrong key: no connection', 0, wrong_key=True)
     # HMAC-SHA-2 (BIRD offers hmac(sha256)): each both ways, both families.
-    for alg in SHA2_ALGS if sha2 else ():
+    for alg in SHA2_ALGS if uabi else ():
         for family, client_is_ours in ((4, True), (6, False)):
             add('xfer', alg, family, client_is_ours, 'mkt16', 4 << 20)
+    # Other MAC lengths and the crypto API's other hashes.
+    for alg, maclen, family, client_is_ours in UABI_MACLEN_CASES if uabi else ():
+        add('xfer', alg, family, client_is_ours, f'mac{maclen}', 4 << 20, maclen=maclen)
     return out
-
-
-# Upstream's ABI on our kernel does not have everything yet (tcp_authopt.rst,
-# "Upstream's socket options"): only these algorithms.
-OURS_UABI_ALGS = (b'hmac(sha1)', b'cmac(aes128)', b'hmac(sha224)', b'hmac(sha256)',
-                  b'hmac(sha384)', b'hmac(sha512)')
 
 
 def unsupported(kernel, abi, case):
     """Why a machine with this kernel and ABI cannot take part in the case,
     or None."""
-    if abi == 'ours' and case['alg'] in SHA2_ALGS:
-        return 'HMAC-SHA-2 is upstream\'s ABI only'
-    if kernel == 'ours' and abi == 'upstream':
-        if ALGS[case['alg']][1] not in OURS_UABI_ALGS:
-            return (f'{ALGS[case["alg"]][1].decode()} not on our kernel\'s '
-                    f'upstream ABI yet')
+    if abi == 'ours' and (case['alg'] in UABI_ALGS or case['maclen'] != 12):
+        return 'upstream\'s ABI only (RFC 5926: two algorithms, 96-bit MACs)'
     return None
 
 
@@ -1178,13 +1179,17 @@ def selftest_uabi(expect, names_ours, names_up):
     expect('--max-size skips a larger case on both sides',
            all(skip_reason(argparse.Namespace(**dict(vars(a), max_size=64 << 20)), big)
                for a in (uabi, peer)), True)
-    sha2 = [c for c in cases(1 << 20, sha2=True) if c['alg'] in SHA2_ALGS]
-    expect('HMAC-SHA-2 cases only when both use upstream\'s ABI, after the others',
-           (len(sha2), [c for c in cases(1 << 20) if c['alg'] in SHA2_ALGS],
-            cases(1 << 20, sha2=True)[:len(matrix)] == cases(1 << 20)), (8, [], True))
-    expect('uabi: HMAC-SHA-2 runs on both sides, never under our ABI',
-           ([bool(skip_reason(a, c)) for c in sha2 for a in (uabi, peer)],
-            all(skip_reason(ours, c) for c in sha2)), ([False] * 16, True))
+    only = cases(1 << 20, uabi=True)[len(matrix):]
+    expect('upstream-ABI-only cases only when both use it, after the others',
+           (len(only), [c for c in cases(1 << 20)
+                        if c['alg'] in UABI_ALGS or c['maclen'] != 12],
+            cases(1 << 20, uabi=True)[:len(matrix)] == cases(1 << 20)), (15, [], True))
+    expect('they are HMAC-SHA-2 (8), then MAC lengths and other hashes (7)',
+           ([c['alg'] for c in only[:8]], [c['maclen'] for c in only[8:]]),
+           ([3, 3, 4, 4, 5, 5, 6, 6], [1, 16, 16, 4, 16, 12, 8]))
+    expect('uabi: they run on both sides, never under our ABI',
+           ([bool(skip_reason(a, c)) for c in only for a in (uabi, peer)],
+            all(skip_reason(ours, c) for c in only)), ([False] * 30, True))
 
     def moved(args, case, ctx, skip=None, **delta):
         base = dict(names_up if args.kernel == 'upstream' else names_ours)
@@ -1418,7 +1423,7 @@ def main():
     if missing:
         print(f'Bail out! this kernel has no counter {", ".join(missing)}')
         return 1
-    matrix = cases(args.size, sha2=args.abi == 'upstream' and args.other_abi == 'upstream')
+    matrix = cases(args.size, uabi=args.abi == 'upstream' and args.other_abi == 'upstream')
     if args.flip_key:
         for case in matrix:
             case['key'] = bytes([case['key'][0] ^ 1]) + case['key'][1:]

@@ -35,6 +35,7 @@ FIXTURE(uabi) {
 FIXTURE_VARIANT(uabi) {
 	const char *alg;
 	const char *addr[2];
+	int maclen;	/* of the connection's keys; 0: the default, 12 */
 };
 
 FIXTURE_VARIANT_ADD(uabi, hmac_sha1_ipv4) {
@@ -42,20 +43,43 @@ FIXTURE_VARIANT_ADD(uabi, hmac_sha1_ipv4) {
 	.addr = { ADDR4_A, ADDR4_B },
 };
 
-FIXTURE_VARIANT_ADD(uabi, aes_cmac_ipv6) {
+/* MAC lengths other than 96 bits: the option is 4 + maclen bytes. */
+FIXTURE_VARIANT_ADD(uabi, aes_cmac_ipv6_mac16) {
 	.alg = "cmac(aes128)",
 	.addr = { ADDR6_A, ADDR6_B },
+	.maclen = 16,
 };
 
 /* Upstream's ABI only: HMAC-SHA-2 (hmac(sha256) is what BIRD offers). */
-FIXTURE_VARIANT_ADD(uabi, hmac_sha256_ipv4) {
+FIXTURE_VARIANT_ADD(uabi, hmac_sha256_ipv4_mac4) {
 	.alg = "hmac(sha256)",
 	.addr = { ADDR4_A, ADDR4_B },
+	.maclen = 4,
 };
 
 FIXTURE_VARIANT_ADD(uabi, hmac_sha512_ipv6) {
 	.alg = "hmac(sha512)",
 	.addr = { ADDR6_A, ADDR6_B },
+	.maclen = 12,
+};
+
+/* The crypto API's other hashes; an odd MAC length, padded with NOPs. */
+FIXTURE_VARIANT_ADD(uabi, hmac_sha3_512_ipv4_mac1) {
+	.alg = "hmac(sha3-512)",
+	.addr = { ADDR4_A, ADDR4_B },
+	.maclen = 1,
+};
+
+FIXTURE_VARIANT_ADD(uabi, hmac_rmd160_ipv6_mac15) {
+	.alg = "hmac(rmd160)",
+	.addr = { ADDR6_A, ADDR6_B },
+	.maclen = 15,
+};
+
+FIXTURE_VARIANT_ADD(uabi, hmac_md5_ipv4_mac8) {
+	.alg = "hmac(md5)",
+	.addr = { ADDR4_A, ADDR4_B },
+	.maclen = 8,
 };
 
 FIXTURE_SETUP(uabi)
@@ -77,12 +101,20 @@ FIXTURE_TEARDOWN(uabi)
 	env_teardown(&self->e);
 }
 
-/* A key for @peer (full-width prefix) on @fd: 0 or -errno. */
+/* A key for @peer (full-width prefix) on @fd, its MAC @maclen bytes (0:
+ * the default): 0 or -errno.
+ */
+static int ao_add_len(int fd, const char *alg, const char *peer, int sndid, int rcvid,
+		      const char *secret, int maclen)
+{
+	return ao_add_net(fd, alg, peer, addr_family(peer) == AF_INET6 ? 128 : 32, sndid,
+			  rcvid, secret, maclen);
+}
+
 static int ao_add(int fd, const char *alg, const char *peer, int sndid, int rcvid,
 		  const char *secret)
 {
-	return ao_add_net(fd, alg, peer, addr_family(peer) == AF_INET6 ? 128 : 32, sndid,
-			  rcvid, secret, 0);
+	return ao_add_len(fd, alg, peer, sndid, rcvid, secret, 0);
 }
 
 /* Delete a key; with @next >= 0, make the key with that SendID current. */
@@ -136,19 +168,27 @@ static int ao_keys(int fd, struct tcp_ao_getsockopt *keys, unsigned int n)
 	return keys[0].nkeys;
 }
 
-static void add_keys(struct __test_metadata *_metadata, struct _test_data_uabi *self,
-		     const struct _fixture_variant_uabi *variant, const char *b_secret)
+/* The listener's key has @b_secret and a MAC of @b_maclen bytes. */
+static void add_keys_len(struct __test_metadata *_metadata, struct _test_data_uabi *self,
+			 const struct _fixture_variant_uabi *variant, const char *b_secret,
+			 int b_maclen)
 {
 	int fam = addr_family(variant->addr[A]);
 
 	self->listener = socket_in(_metadata, &self->e, B, fam, UNTOUCHED, NULL,
 				   variant->addr[B], PORT);
-	ASSERT_EQ(0, ao_add(self->listener, variant->alg, variant->addr[A], SND_B, SND_A,
-			    b_secret));
+	ASSERT_EQ(0, ao_add_len(self->listener, variant->alg, variant->addr[A], SND_B, SND_A,
+				b_secret, b_maclen));
 	ASSERT_EQ(0, listen(self->listener, 8));
 	self->client = socket_in(_metadata, &self->e, A, fam, UNTOUCHED, NULL, NULL, 0);
-	ASSERT_EQ(0, ao_add(self->client, variant->alg, variant->addr[B], SND_A, SND_B,
-			    SECRET));
+	ASSERT_EQ(0, ao_add_len(self->client, variant->alg, variant->addr[B], SND_A, SND_B,
+				SECRET, variant->maclen));
+}
+
+static void add_keys(struct __test_metadata *_metadata, struct _test_data_uabi *self,
+		     const struct _fixture_variant_uabi *variant, const char *b_secret)
+{
+	add_keys_len(_metadata, self, variant, b_secret, variant->maclen);
 }
 
 /* One interface per socket, in both orders. */
@@ -177,7 +217,8 @@ TEST_F(uabi, key_errors)
 	fd = tcp_socket(addr_family(variant->addr[A]), UNTOUCHED);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-ENOENT, ao_del(fd, variant->addr[B], SND_A, SND_B));
-	EXPECT_EQ(-ENOENT, ao_add(fd, "hmac(md5)", variant->addr[B], SND_A, SND_B, SECRET));
+	EXPECT_EQ(-ENOENT, ao_add(fd, "hmac(nosuchhash)", variant->addr[B], SND_A, SND_B,
+				  SECRET));
 	ASSERT_EQ(0, ao_add(fd, variant->alg, variant->addr[B], SND_A, SND_B, SECRET));
 	/* Never replaced; RFC 5925 3.1: no shared ids for one peer. */
 	EXPECT_EQ(-EEXIST, ao_add(fd, variant->alg, variant->addr[B], SND_A, SND_B, SECRET));
@@ -191,12 +232,17 @@ TEST_F(uabi, key_errors)
 		     keys[0].alg_name);
 	/* The key going away cannot be the next current one. */
 	EXPECT_EQ(-ENOENT, ao_del_next(fd, variant->addr[B], SND_A, SND_B, SND_A));
-	/* A MAC that no TCP header could carry (40 bytes of options). */
-	EXPECT_EQ(-EMSGSIZE, ao_add_net(fd, variant->alg, variant->addr[B],
-					addr_family(variant->addr[B]) == AF_INET6 ? 128 : 32,
-					1, 1, SECRET, 37));
+	/* A MAC no SYN has room for beside MSS, timestamps, window scale. */
+	EXPECT_EQ(-EMSGSIZE, ao_add_len(fd, variant->alg, variant->addr[B], 1, 1, SECRET, 17));
+	EXPECT_EQ(-EMSGSIZE, ao_add_len(fd, variant->alg, variant->addr[B], 1, 1, SECRET, 37));
 	EXPECT_EQ(0, ao_del(fd, variant->addr[B], SND_A, SND_B));
 	EXPECT_EQ(0, ao_keys(fd, keys, 2));
+	/* Up to 16 bytes, reported as asked for. */
+	ASSERT_EQ(0, ao_add_len(fd, variant->alg, variant->addr[B], 2, 2, SECRET, 16));
+	ASSERT_EQ(0, ao_add_len(fd, variant->alg, variant->addr[B], 3, 3, SECRET, 1));
+	ASSERT_EQ(2, ao_keys(fd, keys, 2));
+	EXPECT_EQ(keys[0].sndid == 2 ? 16 : 1, keys[0].maclen);
+	EXPECT_EQ(keys[1].sndid == 2 ? 16 : 1, keys[1].maclen);
 	close(fd);
 	/* No state of upstream's, whatever was asked. */
 	fd = tcp_socket(addr_family(variant->addr[A]), UNTOUCHED);
@@ -337,6 +383,23 @@ TEST_F(uabi, connect_counted)
 	expect_counters_unchanged(_metadata, &self->e);
 }
 
+/* A MAC of another length than the key's is a bad MAC (TCPAOBad). */
+TEST_F(uabi, wrong_maclen)
+{
+	long long bad = tcpext_counter(self->e.netstat[B], "TCPAOBad");
+	struct tcp_ao_info_opt info;
+
+	add_keys_len(_metadata, self, variant, SECRET, variant->maclen == 8 ? 12 : 8);
+	expect_no_connection(_metadata, self->client, self->listener, variant->addr[B], PORT,
+			     NO_CONNECT_MS);
+	ASSERT_EQ(0, ao_info(self->listener, &info));
+	EXPECT_LT(0, info.pkt_bad);
+	EXPECT_EQ(0, info.pkt_good);
+	EXPECT_LE(0, bad);
+	EXPECT_LT(bad, tcpext_counter(self->e.netstat[B], "TCPAOBad"));
+	EXPECT_LT(0, counter_delta(_metadata, &self->e, B, C_BADMAC));
+}
+
 TEST_F(uabi, wrong_key)
 {
 	struct tcp_ao_info_opt info;
@@ -347,6 +410,61 @@ TEST_F(uabi, wrong_key)
 	ASSERT_EQ(0, ao_info(self->listener, &info));
 	EXPECT_LT(0, info.pkt_bad);
 	EXPECT_EQ(0, info.pkt_good);
+}
+
+/*
+ * Upstream's choices that applications may rely on: at connect() the keys
+ * for other peers go and the key added last is current and RNext; an
+ * accepted socket sends with the key the SYN asked for and asks for the
+ * one it came with; the peer's RNextKeyID wins over a current key set
+ * later; a connected socket takes no key for another peer.
+ */
+TEST_F(uabi, connect_key_choice)
+{
+	const char *other = addr_family(variant->addr[B]) == AF_INET6 ?
+			    "2001:db8:ffff::99" : "203.0.113.99";
+	int fam = addr_family(variant->addr[A]), ml = variant->maclen;
+	struct tcp_ao_getsockopt keys[4];
+	struct tcp_ao_info_opt info;
+	int side, fd;
+
+	self->listener = socket_in(_metadata, &self->e, B, fam, UNTOUCHED, NULL,
+				   variant->addr[B], PORT);
+	ASSERT_EQ(0, ao_add_len(self->listener, variant->alg, variant->addr[A], SND_B, SND_A,
+				SECRET, ml));
+	ASSERT_EQ(0, ao_add_len(self->listener, variant->alg, variant->addr[A], SND_B + 2,
+				SND_A + 2, SECRET, ml));
+	ASSERT_EQ(0, listen(self->listener, 8));
+	self->client = socket_in(_metadata, &self->e, A, fam, UNTOUCHED, NULL, NULL, 0);
+	ASSERT_EQ(0, ao_add_len(self->client, variant->alg, variant->addr[B], SND_A, SND_B,
+				SECRET, ml));
+	ASSERT_EQ(0, ao_add_len(self->client, variant->alg, other, 1, 1, SECRET, ml));
+	ASSERT_EQ(0, ao_add_len(self->client, variant->alg, variant->addr[B], SND_A + 2,
+				SND_B + 2, SECRET, ml));
+	self->server = connect_accept(_metadata, self->client, self->listener,
+				      variant->addr[B], PORT);
+	exchange(_metadata, self->client, self->server, BYTES, false);
+	ASSERT_EQ(2, ao_keys(self->client, keys, 4));
+	EXPECT_NE(1, keys[0].sndid);
+	EXPECT_NE(1, keys[1].sndid);
+	for (side = A; side <= B; side++) {
+		fd = side == A ? self->client : self->server;
+		ASSERT_EQ(0, ao_info(fd, &info));
+		EXPECT_EQ(side == A ? SND_A + 2 : SND_B + 2, info.current_key)
+			TH_LOG("%s", side_name(side));
+		EXPECT_EQ(side == A ? SND_B + 2 : SND_A + 2, info.rnext)
+			TH_LOG("%s", side_name(side));
+	}
+	/* The server still asks for SND_A + 2: the client goes back to it. */
+	memset(&info, 0, sizeof(info));
+	info.set_current = 1;
+	info.current_key = SND_A;
+	ASSERT_EQ(0, setsockopt(self->client, IPPROTO_TCP, TCP_AO_INFO, &info, sizeof(info)));
+	exchange(_metadata, self->client, self->server, BYTES, false);
+	ASSERT_EQ(0, ao_info(self->client, &info));
+	EXPECT_EQ(SND_A + 2, info.current_key);
+	EXPECT_EQ(-EINVAL, ao_add_len(self->client, variant->alg, other, 1, 1, SECRET, ml));
+	expect_counters_unchanged(_metadata, &self->e);
 }
 
 /* The accepted socket's keys are its own: the listener's go, it goes on. */

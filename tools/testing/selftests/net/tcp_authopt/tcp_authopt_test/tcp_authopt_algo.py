@@ -31,11 +31,17 @@ from cryptography.hazmat.primitives.ciphers import algorithms
 
 ALG_HMAC_SHA1 = 1  # HMAC-SHA-1-96, uapi TCP_AUTHOPT_ALG_HMAC_SHA_1_96
 ALG_AES_128_CMAC = 2  # AES-128-CMAC-96, uapi TCP_AUTHOPT_ALG_AES_128_CMAC_96
-# Upstream's ABI only ("hmac(sha224)" ... "hmac(sha512)"): the kernel's
+# Upstream's ABI only ("hmac(sha224)" ... "hmac(md5)"): the kernel's
 # internal ids, which no uapi enum has.
 ALG_HMAC_SHA224, ALG_HMAC_SHA256, ALG_HMAC_SHA384, ALG_HMAC_SHA512 = 3, 4, 5, 6
-SHA2 = {ALG_HMAC_SHA224: hashlib.sha224, ALG_HMAC_SHA256: hashlib.sha256,
-        ALG_HMAC_SHA384: hashlib.sha384, ALG_HMAC_SHA512: hashlib.sha512}
+ALG_HMAC_SHA3_224, ALG_HMAC_SHA3_256, ALG_HMAC_SHA3_384, ALG_HMAC_SHA3_512 = 7, 8, 9, 10
+ALG_HMAC_RMD160, ALG_HMAC_MD5 = 11, 12
+# Hash of each HMAC algorithm but SHA-1, by hashlib name.
+HMAC_HASHES = {ALG_HMAC_SHA224: "sha224", ALG_HMAC_SHA256: "sha256",
+               ALG_HMAC_SHA384: "sha384", ALG_HMAC_SHA512: "sha512",
+               ALG_HMAC_SHA3_224: "sha3_224", ALG_HMAC_SHA3_256: "sha3_256",
+               ALG_HMAC_SHA3_384: "sha3_384", ALG_HMAC_SHA3_512: "sha3_512",
+               ALG_HMAC_RMD160: "ripemd160", ALG_HMAC_MD5: "md5"}
 ALG_NAMES = {"HMAC-SHA-1-96": ALG_HMAC_SHA1, "AES-128-CMAC-96": ALG_AES_128_CMAC,
              "HMAC-SHA-224-96": ALG_HMAC_SHA224, "HMAC-SHA-256-96": ALG_HMAC_SHA256,
              "HMAC-SHA-384-96": ALG_HMAC_SHA384, "HMAC-SHA-512-96": ALG_HMAC_SHA512}
@@ -47,9 +53,11 @@ MAC_LEN = 12
 AUTHOPT_LEN = 4 + MAC_LEN
 IPPROTO_TCP = 6
 
-# Traffic key length in bytes for each algorithm (Output_Length / 8).
-TRAFFIC_KEY_LEN = {ALG_HMAC_SHA1: 20, ALG_AES_128_CMAC: 16, ALG_HMAC_SHA224: 28,
-                   ALG_HMAC_SHA256: 32, ALG_HMAC_SHA384: 48, ALG_HMAC_SHA512: 64}
+# Traffic key length in bytes for each algorithm (Output_Length / 8): a
+# digest of the other HMACs.
+TRAFFIC_KEY_LEN = {ALG_HMAC_SHA1: 20, ALG_AES_128_CMAC: 16,
+                   **{alg: hashlib.new(name).digest_size
+                      for alg, name in HMAC_HASHES.items()}}
 
 
 def aes_cmac(key: bytes, msg: bytes) -> bytes:
@@ -69,8 +77,8 @@ def prf(alg: int, key: bytes, msg: bytes) -> bytes:
         return hmac_sha1(key, msg)
     if alg == ALG_AES_128_CMAC:
         return aes_cmac(key, msg)
-    if alg in SHA2:
-        return hmac.new(key, msg, SHA2[alg]).digest()
+    if alg in HMAC_HASHES:
+        return hmac.new(key, msg, HMAC_HASHES[alg]).digest()
     raise ValueError(f"unknown TCP-AO algorithm {alg}")
 
 
@@ -208,18 +216,19 @@ class AuthOpt:
     mac: bytes
 
 
-def find_authopt(tcphdr: bytes):
+def find_authopt(tcphdr: bytes, maclen=MAC_LEN):
     """Return the TCP-AO option of a TCP header as AuthOpt, or None.
 
-    Raises ValueError for malformed options, a TCP-AO option whose length is
-    not 16, or more than one TCP-AO option.
+    Raises ValueError for malformed options, a TCP-AO option whose MAC is
+    not @maclen bytes (any but none when @maclen is None), or more than one
+    TCP-AO option.
     """
     found = None
     for off, kind, length in iter_tcp_options(tcphdr[20:]):
         if kind != TCPOPT_AUTHOPT:
             continue
-        if length != AUTHOPT_LEN:
-            raise ValueError(f"TCP-AO option length {length} != {AUTHOPT_LEN}")
+        if length <= 4 or (maclen is not None and length != 4 + maclen):
+            raise ValueError(f"TCP-AO option length {length} != 4 + {maclen}")
         if found:
             raise ValueError("duplicate TCP-AO option")
         o = 20 + off
@@ -231,7 +240,7 @@ def find_authopt(tcphdr: bytes):
 def mac_input(packet: bytes, sne: int = 0, include_options: bool = True) -> bytes:
     """The byte string that RFC 5925 s5.1 feeds to the MAC function."""
     seg = parse_ip_packet(packet)
-    ao = find_authopt(seg.tcphdr)
+    ao = find_authopt(seg.tcphdr, None)
     if ao is None:
         raise ValueError("no TCP-AO option")
     tcp_len = len(seg.tcphdr) + len(seg.payload)
@@ -241,24 +250,28 @@ def mac_input(packet: bytes, sne: int = 0, include_options: bool = True) -> byte
         pseudo = seg.saddr + seg.daddr + struct.pack("!xBH", IPPROTO_TCP, tcp_len)
     hdr = bytearray(seg.tcphdr)
     hdr[16:18] = b"\0\0"  # checksum
-    hdr[ao.offset + 4:ao.offset + AUTHOPT_LEN] = bytes(MAC_LEN)
+    end = ao.offset + 4 + len(ao.mac)
+    hdr[ao.offset + 4:end] = bytes(len(ao.mac))
     if include_options:
         tcp = bytes(hdr)
     else:
-        tcp = bytes(hdr[:20]) + bytes(hdr[ao.offset:ao.offset + AUTHOPT_LEN])
+        tcp = bytes(hdr[:20]) + bytes(hdr[ao.offset:end])
     return struct.pack("!I", sne) + pseudo + tcp + seg.payload
 
 
 def calc_mac(alg: int, traffic_key: bytes, packet: bytes, sne: int = 0,
              include_options: bool = True) -> bytes:
-    """The 96-bit MAC of a packet (its own MAC field is ignored)."""
-    return prf(alg, traffic_key, mac_input(packet, sne, include_options))[:MAC_LEN]
+    """The MAC of a packet, as long as its TCP-AO option has room for (96
+    bits for the RFC 5926 algorithms); its own MAC field is ignored."""
+    maclen = len(find_authopt(parse_ip_packet(packet).tcphdr, None).mac)
+    return prf(alg, traffic_key, mac_input(packet, sne, include_options))[:maclen]
 
 
 def check_mac(alg: int, traffic_key: bytes, packet: bytes, sne: int = 0,
-              include_options: bool = True) -> bool:
-    """True if the packet carries a TCP-AO option with the right MAC."""
-    ao = find_authopt(parse_ip_packet(packet).tcphdr)
+              include_options: bool = True, maclen=MAC_LEN) -> bool:
+    """True if the packet carries a TCP-AO option with the right MAC of
+    @maclen bytes (None: any length)."""
+    ao = find_authopt(parse_ip_packet(packet).tcphdr, maclen)
     if ao is None:
         return False
     good = calc_mac(alg, traffic_key, packet, sne, include_options)
