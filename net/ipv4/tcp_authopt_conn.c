@@ -113,6 +113,25 @@ u8 tcp_authopt_rnext(const struct tcp_authopt_key_info *key, u32 flags, u8 locke
 }
 
 /**
+ * tcp_authopt_send_key() - the key with a SendID among a connection's keys
+ * @keys: the keys that apply to the connection
+ * @n: their number
+ * @send_id: the SendID
+ *
+ * Return: the key, usable now or not, or NULL.
+ */
+struct tcp_authopt_key_info *tcp_authopt_send_key(struct tcp_authopt_key_info * const *keys,
+						  unsigned int n, u8 send_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (keys[i]->send_id == send_id)
+			return keys[i];
+	return NULL;
+}
+
+/**
  * tcp_authopt_recv_index() - the key that verifies a KeyID
  * @keys: the keys that apply to the connection
  * @n: their number
@@ -353,16 +372,11 @@ static void tcp_authopt_no_gso(struct sock *sk)
 static void tcp_authopt_count_option(struct sock *sk, struct tcp_authopt_info *info)
 {
 	struct tcp_authopt_keyset *ks = tcp_authopt_keyset_locked(sk, info);
-	u8 maclen = TCP_AUTHOPT_MACLEN;
-	unsigned int i;
+	struct tcp_authopt_key_info *key = NULL;
 
-	for (i = 0; !IS_ERR(ks) && i < ks->n; i++) {
-		if (ks->keys[i]->send_id == info->send_keyid) {
-			maclen = ks->keys[i]->maclen;
-			break;
-		}
-	}
-	tcp_sk(sk)->tcp_header_len += tcp_authopt_space(maclen);
+	if (!IS_ERR(ks))
+		key = tcp_authopt_send_key(ks->keys, ks->n, info->send_keyid);
+	tcp_sk(sk)->tcp_header_len += tcp_authopt_space(key ? key->maclen : TCP_AUTHOPT_MACLEN);
 	tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
 }
 

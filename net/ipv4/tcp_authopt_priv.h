@@ -502,6 +502,8 @@ struct tcp_authopt_key_info *
 tcp_authopt_pick_send(struct tcp_authopt_key_info * const *keys, unsigned int n,
 		      u32 flags, int locked_id, int peer_rnext);
 u8 tcp_authopt_rnext(const struct tcp_authopt_key_info *key, u32 flags, u8 locked);
+struct tcp_authopt_key_info *tcp_authopt_send_key(struct tcp_authopt_key_info * const *keys,
+						  unsigned int n, u8 send_id);
 int tcp_authopt_recv_index(struct tcp_authopt_key_info * const *keys, unsigned int n,
 			   u8 keyid);
 struct tcp_authopt_info *tcp_authopt_info_locked(const struct sock *sk);

@@ -709,18 +709,12 @@ void tcp_authopt_uabi_rnext_request(struct tcp_authopt_info *info,
 				    struct tcp_authopt_key_info * const *keys, unsigned int n,
 				    u8 rnext)
 {
-	unsigned int i;
-
 	/* Without a current key the peer's request decides anyway. */
 	if (!(READ_ONCE(info->flags) & TCP_AUTHOPT_FLAG_LOCK_KEYID) ||
 	    READ_ONCE(info->send_keyid) == rnext)
 		return;
-	for (i = 0; i < n; i++) {
-		if (keys[i]->send_id == rnext) {
-			WRITE_ONCE(info->send_keyid, rnext);
-			return;
-		}
-	}
+	if (tcp_authopt_send_key(keys, n, rnext))
+		WRITE_ONCE(info->send_keyid, rnext);
 }
 
 /**
